@@ -1,0 +1,70 @@
+using System.Text;
+
+namespace Procrastinate;
+
+/// <summary>
+/// Per-job overrides of a task's defaults, as Procrastinate's <c>configure()</c>. Unset values keep the task's.
+/// </summary>
+public sealed record DeferOptions
+{
+    /// <summary>The queue used when neither the task nor the options name one.</summary>
+    public const string DefaultQueue = "default";
+
+    /// <summary>The longest queue name, in UTF-8 bytes: the NOTIFY channel <c>procrastinate_queue_v1#&lt;queue&gt;</c> must stay under 64 bytes.</summary>
+    public const int MaxQueueNameBytes = 40;
+
+    /// <summary>No options.</summary>
+    public static DeferOptions None { get; } = new();
+
+    /// <summary>The lock; <see langword="null"/> keeps the task's.</summary>
+    public string? Lock { get; init; }
+
+    /// <summary>The queueing lock; <see langword="null"/> keeps the task's.</summary>
+    public string? QueueingLock { get; init; }
+
+    /// <summary>Do not run before this time. Mutually exclusive with <see cref="ScheduleIn"/>.</summary>
+    public DateTimeOffset? ScheduleAt { get; init; }
+
+    /// <summary>Do not run before this delay has passed. Mutually exclusive with <see cref="ScheduleAt"/>.</summary>
+    public TimeSpan? ScheduleIn { get; init; }
+
+    /// <summary>The priority; <see langword="null"/> keeps the task's.</summary>
+    public int? Priority { get; init; }
+
+    /// <summary>The queue; <see langword="null"/> or empty keeps the task's.</summary>
+    public string? Queue { get; init; }
+
+    /// <summary>Checks the options on their own, before anything reaches a store.</summary>
+    /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name over 40 bytes.</exception>
+    public void Validate()
+    {
+        if (ScheduleAt is not null && ScheduleIn is not null)
+        {
+            throw new ArgumentException("Set either scheduleAt or scheduleIn, not both.", nameof(ScheduleIn));
+        }
+
+        if (ScheduleIn < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ScheduleIn), ScheduleIn, "The delay cannot be negative.");
+        }
+
+        if (!string.IsNullOrEmpty(Queue))
+        {
+            ValidateQueueName(Queue, nameof(Queue));
+        }
+    }
+
+    /// <summary>Throws when <paramref name="queue"/> is empty or longer than <see cref="MaxQueueNameBytes"/> bytes.</summary>
+    /// <exception cref="ArgumentException">The queue name cannot be used.</exception>
+    public static void ValidateQueueName(string queue, string? paramName = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue, paramName);
+        var bytes = Encoding.UTF8.GetByteCount(queue);
+        if (bytes > MaxQueueNameBytes)
+        {
+            throw new ArgumentException(
+                $"Queue name '{queue}' is {bytes} bytes long; the limit is {MaxQueueNameBytes} UTF-8 bytes (PostgreSQL channel names).",
+                paramName);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Procrastinate.Storage;
+
+namespace Procrastinate;
+
+/// <summary>
+/// The central object: a store, the registered tasks, logging and time. Generated task handles defer through
+/// <see cref="Default"/> unless given an app; workers run jobs of the app's tasks.
+/// </summary>
+public sealed partial class ProcrastinateApp
+{
+    private static ProcrastinateApp? _default;
+
+    /// <summary>Creates an app over <paramref name="store"/>.</summary>
+    public ProcrastinateApp(IJobStore store, ProcrastinateAppOptions? options = null)
+    {
+        Store = store ?? throw new ArgumentNullException(nameof(store));
+        options ??= new ProcrastinateAppOptions();
+        Tasks = options.Tasks;
+        LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        TimeProvider = options.TimeProvider ?? TimeProvider.System;
+        WorkerDefaults = options.WorkerDefaults;
+        PeriodicMaxDelay = options.PeriodicMaxDelay;
+        Logger = LoggerFactory.CreateLogger("Procrastinate");
+    }
+
+    /// <summary>
+    /// The app that generated handles use when none is given. Set it once at start-up (hosting does this).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Read before any app was set.</exception>
+    public static ProcrastinateApp Default
+    {
+        get => Volatile.Read(ref _default) ?? throw new InvalidOperationException(
+            "No default ProcrastinateApp is set. Assign ProcrastinateApp.Default at start-up (or call services.AddProcrastinate), or pass an app to the task handle.");
+        set => Volatile.Write(ref _default, value ?? throw new ArgumentNullException(nameof(value)));
+    }
+
+    /// <summary>Whether <see cref="Default"/> is set.</summary>
+    public static bool HasDefault => Volatile.Read(ref _default) is not null;
+
+    /// <summary>The store jobs live in.</summary>
+    public IJobStore Store { get; }
+
+    /// <summary>The registered tasks.</summary>
+    public TaskRegistry Tasks { get; }
+
+    /// <summary>Where log records go.</summary>
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Worker options that apply under every run's own options.</summary>
+    public WorkerOptions? WorkerDefaults { get; }
+
+    /// <summary>A periodic tick older than this is skipped.</summary>
+    public TimeSpan PeriodicMaxDelay { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>Defers one job of <paramref name="task"/> and returns its id.</summary>
+    /// <param name="task">The task.</param>
+    /// <param name="args">The arguments, a JSON object (generated handles write it).</param>
+    /// <param name="options">Per-job overrides.</param>
+    /// <param name="transaction">An open transaction of the caller's: the job exists only if it commits.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ArgumentException">Invalid options (see <see cref="DeferOptions.Validate"/>).</exception>
+    /// <exception cref="AlreadyEnqueuedException">The queueing lock is taken.</exception>
+    public async ValueTask<long> DeferAsync(
+        TaskDefinition task,
+        string args,
+        DeferOptions? options = null,
+        DbTransaction? transaction = null,
+        CancellationToken cancellationToken = default)
+    {
+        var job = CreateJob(task, args, options);
+        var ids = await Store.DeferJobsAsync([job], transaction, cancellationToken).ConfigureAwait(false);
+        LogDeferred(1);
+        return ids[0];
+    }
+
+    /// <summary>Defers several jobs of <paramref name="task"/> all or nothing, and returns their ids in order.</summary>
+    /// <exception cref="AlreadyEnqueuedException">A queueing lock is taken; nothing was deferred.</exception>
+    public async ValueTask<IReadOnlyList<long>> BatchDeferAsync(
+        TaskDefinition task,
+        IEnumerable<string> args,
+        DeferOptions? options = null,
+        DbTransaction? transaction = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var jobs = args.Select(a => CreateJob(task, a, options)).ToList();
+        if (jobs.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = await Store.DeferJobsAsync(jobs, transaction, cancellationToken).ConfigureAwait(false);
+        LogDeferred(jobs.Count);
+        return ids;
+    }
+
+    /// <summary>
+    /// Defers a job by task name, as the command line does. A registered name (or alias) validates the arguments and
+    /// uses the task's defaults; an unknown name is deferred as is only when <paramref name="allowUnknown"/> is set.
+    /// </summary>
+    /// <exception cref="TaskNotFoundException">Unknown name and <paramref name="allowUnknown"/> is not set.</exception>
+    /// <exception cref="TaskArgumentsException">The arguments do not fit the task.</exception>
+    public async ValueTask<long> DeferByNameAsync(
+        string taskName,
+        string args,
+        DeferOptions? options = null,
+        bool allowUnknown = false,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskName);
+        JobToDefer job;
+        if (Tasks.TryGet(taskName, out var task))
+        {
+            task.ValidateArgs(args);
+            job = CreateJob(task, args, options);
+        }
+        else if (allowUnknown)
+        {
+            job = CreateJob(taskName, DeferOptions.DefaultQueue, 0, null, null, args, options);
+        }
+        else
+        {
+            throw new TaskNotFoundException(taskName, Tasks.SuggestNames(taskName));
+        }
+
+        var ids = await Store.DeferJobsAsync([job], null, cancellationToken).ConfigureAwait(false);
+        LogDeferred(1);
+        return ids[0];
+    }
+
+    /// <summary>Resolves a task's defaults and <paramref name="options"/> into the row to insert.</summary>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    public JobToDefer CreateJob(TaskDefinition task, string args, DeferOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return CreateJob(task.Name, task.Queue, task.Priority, task.Lock, task.QueueingLock, args, options);
+    }
+
+    private JobToDefer CreateJob(
+        string taskName,
+        string queue,
+        int priority,
+        string? @lock,
+        string? queueingLock,
+        string args,
+        DeferOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        options ??= DeferOptions.None;
+        options.Validate();
+        var resolvedQueue = string.IsNullOrEmpty(options.Queue) ? queue : options.Queue;
+        DeferOptions.ValidateQueueName(resolvedQueue, nameof(options.Queue));
+        var scheduledAt = options.ScheduleAt?.ToUniversalTime()
+            ?? (options.ScheduleIn is { } delay ? AddSaturating(TimeProvider.GetUtcNow(), delay) : null);
+        return new JobToDefer(
+            taskName,
+            resolvedQueue,
+            args,
+            options.Priority ?? priority,
+            options.Lock ?? @lock,
+            options.QueueingLock ?? queueingLock,
+            scheduledAt);
+    }
+
+    private static DateTimeOffset AddSaturating(DateTimeOffset now, TimeSpan delay) =>
+        delay >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + delay;
+
+    private void LogDeferred(int count) => Log.JobsDeferred(Logger, count);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Deferred {JobCount} job(s)")]
+        public static partial void JobsDeferred(ILogger logger, int jobCount);
+    }
+}

@@ -1,0 +1,118 @@
+using System.Data.Common;
+
+namespace Procrastinate.Storage;
+
+/// <summary>
+/// The storage seam: every operation the app, the worker and the command line need, with the semantics of
+/// Procrastinate's database contract (SCHEMA.md). The PostgreSQL store and the in-memory store implement it alike,
+/// and one contract test suite holds both to it. Implementations must be safe for concurrent use.
+/// </summary>
+/// <remarks>
+/// This interface serves the library's own stores and may grow between minor versions; application code normally
+/// uses <see cref="ProcrastinateApp"/> and the generated task handles instead.
+/// </remarks>
+public interface IJobStore
+{
+    /// <summary>
+    /// Inserts jobs in one all-or-nothing step and returns their ids in input order. With a transaction, the jobs
+    /// exist (and workers are notified) only if that transaction commits.
+    /// </summary>
+    /// <exception cref="AlreadyEnqueuedException">A queueing lock is taken (also between jobs of the batch); nothing was inserted.</exception>
+    /// <exception cref="NotSupportedException">The store cannot join <paramref name="transaction"/>'s kind of transaction.</exception>
+    ValueTask<IReadOnlyList<long>> DeferJobsAsync(
+        IReadOnlyList<JobToDefer> jobs,
+        DbTransaction? transaction = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Defers the tick <paramref name="deferTimestamp"/> of a periodic schedule unless any worker already did;
+    /// returns the new job id, or <see langword="null"/> when the tick was already claimed.
+    /// </summary>
+    /// <exception cref="AlreadyEnqueuedException">The job's queueing lock is taken.</exception>
+    ValueTask<long?> DeferPeriodicJobAsync(
+        JobToDefer job,
+        string periodicId,
+        long deferTimestamp,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes up to <see cref="FetchJobsParams.Limit"/> runnable jobs (status, schedule, queues, locks and their
+    /// ordering, priority then id), marks them <see cref="JobStatus.Doing"/> on the worker and returns them.
+    /// </summary>
+    ValueTask<IReadOnlyList<Job>> FetchJobsAsync(FetchJobsParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends jobs as succeeded, failed or aborted (or deletes them), incrementing attempts of running jobs.</summary>
+    ValueTask FinishJobsAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Puts a running or failed job back to <see cref="JobStatus.Todo"/> at a new time; a running job whose abort was
+    /// requested ends <see cref="JobStatus.Failed"/> instead.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The job does not exist or is in another status.</exception>
+    ValueTask RetryJobAsync(RetryJobParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Cancels a waiting job; with <paramref name="abort"/> also requests the abort of a running one; with
+    /// <paramref name="delete"/> deletes a waiting one. Returns whether anything changed.
+    /// </summary>
+    ValueTask<bool> CancelJobAsync(long jobId, bool abort = false, bool delete = false, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the status of a job, or <see langword="null"/> when it does not exist.</summary>
+    ValueTask<JobStatus?> GetJobStatusAsync(long jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Ids of running jobs whose abort was requested, optionally of one queue.</summary>
+    ValueTask<IReadOnlyList<long>> ListJobsToAbortAsync(string? queue = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Registers a worker and returns its id; fetching needs one.</summary>
+    ValueTask<long> RegisterWorkerAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a worker; its jobs keep running rows with no worker.</summary>
+    ValueTask UnregisterWorkerAsync(long workerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that a worker is alive.</summary>
+    ValueTask UpdateHeartbeatAsync(long workerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes workers whose heartbeat is older than <paramref name="olderThan"/> and returns their ids.</summary>
+    ValueTask<IReadOnlyList<long>> PruneStalledWorkersAsync(TimeSpan olderThan, CancellationToken cancellationToken = default);
+
+    /// <summary>Running jobs whose worker is gone or has not sent a heartbeat for <paramref name="sinceHeartbeat"/>.</summary>
+    ValueTask<IReadOnlyList<Job>> GetStalledJobsAsync(
+        TimeSpan sinceHeartbeat,
+        string? queue = null,
+        string? taskName = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Puts every stalled job (see <see cref="GetStalledJobsAsync"/>) back to <see cref="JobStatus.Todo"/>, each
+    /// exactly once even when several workers call this at the same time, and returns their ids.
+    /// </summary>
+    ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes finished jobs whose latest event is older than the given age; returns how many.</summary>
+    ValueTask<int> DeleteOldJobsAsync(DeleteOldJobsParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Jobs matching <paramref name="filter"/>, by id.</summary>
+    ValueTask<IReadOnlyList<Job>> ListJobsAsync(JobFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>Job counts per queue, by name.</summary>
+    ValueTask<IReadOnlyList<JobCounts>> ListQueuesAsync(JobFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>Job counts per task, by name.</summary>
+    ValueTask<IReadOnlyList<JobCounts>> ListTasksAsync(JobFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>Job counts per lock (jobs without a lock left out), by name.</summary>
+    ValueTask<IReadOnlyList<JobCounts>> ListLocksAsync(JobFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the store is reachable and holds the schema.</summary>
+    ValueTask<bool> IsSchemaPresentAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts listening for notifications on the given queues (all when <see langword="null"/>). Returns once the
+    /// first attempt to listen is done; a lost connection is re-established in the background until the returned
+    /// subscription is disposed, and never surfaces as an exception.
+    /// </summary>
+    ValueTask<IAsyncDisposable> ListenAsync(
+        IReadOnlyList<string>? queues,
+        Func<JobNotification, ValueTask> onNotification,
+        CancellationToken cancellationToken = default);
+}

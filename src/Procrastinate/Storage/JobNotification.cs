@@ -1,0 +1,16 @@
+namespace Procrastinate.Storage;
+
+/// <summary>What a store tells a listening worker.</summary>
+public enum JobNotificationKind
+{
+    /// <summary>A job was inserted (<c>job_inserted</c>).</summary>
+    JobInserted,
+
+    /// <summary>An abort was requested for a running job (<c>abort_job_requested</c>).</summary>
+    AbortRequested,
+}
+
+/// <summary>One notification.</summary>
+/// <param name="Kind">What happened.</param>
+/// <param name="JobId">The job it happened to.</param>
+public readonly record struct JobNotification(JobNotificationKind Kind, long JobId);

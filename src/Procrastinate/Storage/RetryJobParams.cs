@@ -1,0 +1,14 @@
+namespace Procrastinate.Storage;
+
+/// <summary>What <see cref="IJobStore.RetryJobAsync"/> changes.</summary>
+/// <param name="JobId">A <see cref="JobStatus.Doing"/> or <see cref="JobStatus.Failed"/> job.</param>
+/// <param name="RetryAt">When it may run again.</param>
+/// <param name="Priority">A new priority, or <see langword="null"/> to keep it.</param>
+/// <param name="Queue">A new queue, or <see langword="null"/> to keep it.</param>
+/// <param name="Lock">A new lock, or <see langword="null"/> to keep it.</param>
+public sealed record RetryJobParams(
+    long JobId,
+    DateTimeOffset RetryAt,
+    int? Priority = null,
+    string? Queue = null,
+    string? Lock = null);

@@ -1,0 +1,49 @@
+namespace Procrastinate;
+
+/// <summary>
+/// Declares a task on a <c>partial</c> method of a <c>partial</c> type. The source generator emits a strongly typed
+/// handle named after the method (<c>WriteAlphabet.DeferAsync("a")</c>), the argument serializer and the registry
+/// entry. Every parameter except <see cref="JobContext"/> and <see cref="CancellationToken"/> is a task argument.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class TaskAttribute : Attribute
+{
+    /// <summary>Value of <see cref="Retry"/> meaning "retry forever".</summary>
+    public const int Forever = -1;
+
+    /// <summary>The registered name; defaults to <c>Namespace.Type.Method</c>. Python interop needs Python's name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Other names that resolve to this task (for renames).</summary>
+    public string[]? Aliases { get; set; }
+
+    /// <summary>The default queue; <c>"default"</c> when unset. At most 40 UTF-8 bytes.</summary>
+    public string? Queue { get; set; }
+
+    /// <summary>The default priority (higher runs first).</summary>
+    public int Priority { get; set; }
+
+    /// <summary>The default lock: no two jobs with the same lock run at once.</summary>
+    public string? Lock { get; set; }
+
+    /// <summary>The default queueing lock: at most one waiting job per value.</summary>
+    public string? QueueingLock { get; set; }
+
+    /// <summary>Number of retries after a failure (0: none, <see cref="Forever"/>: unlimited).</summary>
+    public int Retry { get; set; }
+
+    /// <summary>Constant part of the retry delay, in seconds.</summary>
+    public double RetryWait { get; set; }
+
+    /// <summary>Part of the retry delay multiplied by the number of previous attempts, in seconds.</summary>
+    public double RetryLinearWait { get; set; }
+
+    /// <summary>Base of the exponential part of the retry delay, in seconds.</summary>
+    public double RetryExponentialWait { get; set; }
+
+    /// <summary>When set, only exceptions of these types (or derived ones) are retried.</summary>
+    public Type[]? RetryOn { get; set; }
+
+    /// <summary>A custom <see cref="IRetryStrategy"/> type with a public parameterless constructor.</summary>
+    public Type? RetryStrategy { get; set; }
+}
