@@ -236,6 +236,10 @@ public sealed partial class TaskGenerator
 
                 var typeName = parameter.Type.ToDisplayString(AnnotatedFormat);
                 var name = EscapeIdentifier(parameter.Name);
+                var definitionParameter = definition.Parameters.Length > i ? definition.Parameters[i] : parameter;
+                var defaultValue = definitionParameter.HasExplicitDefaultValue
+                    ? FormatDefault(definitionParameter.ExplicitDefaultValue, parameter.Type)
+                    : null;
                 var plainType = parameter.Type.ToDisplayString();
                 if (plainType == "Procrastinate.JobContext")
                 {
@@ -245,7 +249,7 @@ public sealed partial class TaskGenerator
                     }
 
                     seenContext = true;
-                    parameters.Add(new ParameterModel(name, typeName, ParameterKind.JobContext, "", "", null, null, location, modifiers));
+                    parameters.Add(new ParameterModel(name, typeName, ParameterKind.JobContext, "", "", defaultValue, null, location, modifiers));
                     continue;
                 }
 
@@ -257,7 +261,7 @@ public sealed partial class TaskGenerator
                     }
 
                     seenToken = true;
-                    parameters.Add(new ParameterModel(name, typeName, ParameterKind.CancellationToken, "", "", null, null, location, modifiers));
+                    parameters.Add(new ParameterModel(name, typeName, ParameterKind.CancellationToken, "", "", defaultValue, null, location, modifiers));
                     continue;
                 }
 
@@ -278,10 +282,6 @@ public sealed partial class TaskGenerator
                     .Where(static a => a.AttributeClass?.ToDisplayString() == "Procrastinate.TaskArgumentAttribute")
                     .Select(static a => a.ConstructorArguments.FirstOrDefault().Value as string)
                     .FirstOrDefault() ?? parameter.Name;
-                var definitionParameter = definition.Parameters.Length > i ? definition.Parameters[i] : parameter;
-                var defaultValue = definitionParameter.HasExplicitDefaultValue
-                    ? FormatDefault(definitionParameter.ExplicitDefaultValue, parameter.Type)
-                    : null;
                 parameters.Add(new ParameterModel(
                     name,
                     typeName,
