@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Procrastinate.Generators.Tests;
 
@@ -62,7 +63,15 @@ internal sealed record GeneratorResult(GeneratorDriverRunResult RunResult, Compi
     public IReadOnlyDictionary<string, string> Sources =>
         RunResult.Results.SelectMany(r => r.GeneratedSources).ToDictionary(s => s.HintName, s => s.SourceText.ToString());
 
-    /// <summary>Compiler errors and warnings of the output compilation (generated code included).</summary>
+    /// <summary>
+    /// Compiler errors and warnings of the output compilation (generated code included), after the generator's
+    /// suppressor has run, as in a real build.
+    /// </summary>
     public IReadOnlyList<Diagnostic> CompilationProblems =>
-        Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Output.WithAnalyzers([new DefaultValueSuppressor()])
+            .GetAllDiagnosticsAsync()
+            .GetAwaiter()
+            .GetResult()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning && !d.IsSuppressed)
+            .ToList();
 }
