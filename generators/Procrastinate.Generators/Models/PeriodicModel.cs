@@ -1,0 +1,7 @@
+namespace Procrastinate.Generators.Models;
+
+/// <summary>One <c>[Periodic]</c> schedule.</summary>
+/// <param name="Cron">The cron expression.</param>
+/// <param name="PeriodicId">The schedule's id.</param>
+/// <param name="Args">Extra JSON arguments, or <see langword="null"/>.</param>
+internal sealed record PeriodicModel(string Cron, string PeriodicId, string? Args);

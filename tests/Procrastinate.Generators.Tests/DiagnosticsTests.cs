@@ -1,0 +1,286 @@
+using Microsoft.CodeAnalysis;
+
+namespace Procrastinate.Generators.Tests;
+
+/// <summary>One test per diagnostic: the input, and every diagnostic the generator reports for it.</summary>
+public class DiagnosticsTests
+{
+    /// <summary>Runs the generator and asserts the exact set of generator diagnostics (ID and the marked text).</summary>
+    private static GeneratorResult AssertDiagnostics(string source, params (string Id, string Text)[] expected)
+    {
+        var result = GeneratorHarness.Run(source);
+        var actual = result.GeneratorDiagnostics
+            .Select(d => (d.Id, Text: result.Output.SyntaxTrees.Single(t => t.FilePath == d.Location.GetLineSpan().Path).GetText().ToString(d.Location.SourceSpan)))
+            .OrderBy(d => d.Id, StringComparer.Ordinal)
+            .ThenBy(d => d.Text, StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(expected.OrderBy(d => d.Id, StringComparer.Ordinal).ThenBy(d => d.Text, StringComparer.Ordinal), actual);
+        Assert.All(result.GeneratorDiagnostics, d => Assert.EndsWith("docs/diagnostics/" + d.Id + ".md", d.Descriptor.HelpLinkUri, StringComparison.Ordinal));
+        if (expected.Length == 0)
+        {
+            Assert.Empty(result.CompilationProblems);
+        }
+
+        return result;
+    }
+
+    private static string Message(string source) => GeneratorHarness.Run(source).GeneratorDiagnostics.Single().GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void ValidTasks_NoDiagnosticsAndOutputCompiles()
+    {
+        AssertDiagnostics("""
+            using System.Text.Json.Serialization;
+            namespace App.Tasks;
+            public sealed record Order(int Id);
+            [JsonSerializable(typeof(Order))]
+            internal partial class OrderContext : JsonSerializerContext
+            {
+                public OrderContext(System.Text.Json.JsonSerializerOptions? options) : base(options) { }
+                public static OrderContext Default { get; } = new(null);
+                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
+                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
+            }
+            public static partial class Shop
+            {
+                [Task(Queue = "orders", Retry = 3, RetryOn = [typeof(TimeoutException)])]
+                [Periodic("0 4 * * sun")]
+                public static partial Task Ship(Order order, long timestamp, List<Order>? previous = null, CancellationToken ct = default) => Task.CompletedTask;
+
+                [Task]
+                internal static partial void Audit(string @event, JobContext context) { }
+            }
+            """);
+    }
+
+    [Fact]
+    public void TypeNotPartial_PROC001()
+    {
+        AssertDiagnostics("""
+            public static class Tasks
+            {
+                [Task] public static partial void Run() { }
+            }
+            """, ("PROC001", "Tasks"));
+    }
+
+    [Fact]
+    public void MethodNotPartial_PROC002()
+    {
+        AssertDiagnostics("""
+            public static partial class Tasks
+            {
+                [Task] public static void Run() { }
+            }
+            """, ("PROC002", "Run"));
+    }
+
+    [Fact]
+    public void GenericMethodOrType_PROC003()
+    {
+        AssertDiagnostics("""
+            public static partial class Tasks
+            {
+                [Task] public static partial void Run<T>(T value) { }
+            }
+            public static partial class Generic<T>
+            {
+                [Task] public static partial void Go() { }
+            }
+            """, ("PROC003", "Go"), ("PROC003", "Run"), ("PROC004", "value"));
+    }
+
+    [Fact]
+    public void UnsupportedParameterType_PROC004()
+    {
+        AssertDiagnostics("""
+            public static partial class Tasks
+            {
+                [Task] public static partial void Run(object anything, Action callback, int[,] grid) { }
+            }
+            """, ("PROC004", "anything"), ("PROC004", "callback"), ("PROC004", "grid"));
+    }
+
+    [Fact]
+    public void UncoveredParameterType_PROC005SaysWhatToAdd()
+    {
+        var source = """
+            namespace App;
+            public sealed record Order(int Id);
+            public static partial class Tasks
+            {
+                [Task] public static partial void Run(List<Order> orders) { }
+            }
+            """;
+        AssertDiagnostics(source, ("PROC005", "orders"));
+        Assert.Contains("[JsonSerializable(typeof(App.Order))]", Message(source), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuplicateNameOrAlias_PROC006()
+    {
+        AssertDiagnostics("""
+            public static partial class Tasks
+            {
+                [Task(Name = "same")] public static partial void First() { }
+                [Task(Name = "other", Aliases = ["same"])] public static partial void Second() { }
+            }
+            """, ("PROC006", "Second"));
+    }
+
+    [Fact]
+    public void InvalidCron_PROC007AtTheAttribute()
+    {
+        var source = """
+            public static partial class Tasks
+            {
+                [Task]
+                [Periodic("61 * * * *")]
+                [Periodic("* * * *")]
+                [Periodic("0 0 31 feb xyz")]
+                [Periodic("*/0 * * * * *")]
+                [Periodic("5-1 * * * *")]
+                public static partial void Run(long timestamp) { }
+            }
+            """;
+        AssertDiagnostics(
+            source,
+            ("PROC007", "\"61 * * * *\""),
+            ("PROC007", "\"* * * *\""),
+            ("PROC007", "\"0 0 31 feb xyz\""),
+            ("PROC007", "\"*/0 * * * * *\""),
+            ("PROC007", "\"5-1 * * * *\""));
+    }
+
+    [Theory]
+    [InlineData("* * * * *")]
+    [InlineData("*/15 0-6,22,23 1-31/2 JAN-dec Mon-Fri")]
+    [InlineData("59 59 23 31 12 6")]
+    [InlineData("0 0 4 * * sunday")]
+    [InlineData("5/10 * * * *")]
+    public void ValidCron_NoDiagnostic(string cron)
+    {
+        Assert.Null(Helpers.CronValidator.Validate(cron));
+    }
+
+    [Fact]
+    public void InvalidRetry_PROC008()
+    {
+        AssertDiagnostics("""
+            public sealed class NoCtor : IRetryStrategy
+            {
+                public NoCtor(int x) { }
+                public RetryDecision? GetRetryDecision(Exception exception, Job job) => null;
+            }
+            public sealed class NotAStrategy { }
+            public static partial class Tasks
+            {
+                [Task(Retry = -2)] public static partial void Negative() { }
+                [Task(RetryWait = -1)] public static partial void NegativeWait() { }
+                [Task(Retry = 3, RetryStrategy = typeof(NoCtor))] public static partial void Both() { }
+                [Task(RetryStrategy = typeof(NotAStrategy))] public static partial void Wrong() { }
+                [Task(RetryOn = [typeof(string)])] public static partial void NotException() { }
+            }
+            """,
+            ("PROC008", "Retry = -2"),
+            ("PROC008", "RetryWait = -1"),
+            ("PROC008", "RetryStrategy = typeof(NoCtor)"),
+            ("PROC008", "RetryStrategy = typeof(NoCtor)"),
+            ("PROC008", "RetryStrategy = typeof(NotAStrategy)"),
+            ("PROC008", "RetryOn = [typeof(string)]"));
+    }
+
+    [Fact]
+    public void QueueNameTooLong_PROC009()
+    {
+        AssertDiagnostics("""
+            public static partial class Tasks
+            {
+                [Task(Queue = "ééééééééééééééééééééé")] public static partial void Run() { }
+                [Task(Queue = "")] public static partial void Empty() { }
+                [Task(Queue = "exactly_forty_bytes_long_queue_name_0123")] public static partial void Fine() { }
+            }
+            """, ("PROC009", "Queue = \"ééééééééééééééééééééé\""), ("PROC009", "Queue = \"\""));
+    }
+
+    [Fact]
+    public void GeneratedNameClash_PROC010()
+    {
+        AssertDiagnostics("""
+            namespace App;
+            public class Existing { }
+            public static partial class A
+            {
+                [Task] public static partial void Existing() { }
+                [Task] public static partial void Same() { }
+                [Task(Name = "b")] public static partial void Keys(int value, [TaskArgument("value")] int other) { }
+                [Task(Name = "c")] public static partial void Props(int count, int Count) { }
+                [Task(Name = "d")] public static partial void Reserved(string transaction) { }
+            }
+            public static partial class B
+            {
+                [Task] public static partial void Same() { }
+            }
+            """,
+            ("PROC010", "Existing"),
+            ("PROC010", "Keys"),
+            ("PROC010", "Props"),
+            ("PROC010", "Reserved"),
+            ("PROC010", "Same"));
+    }
+
+    [Fact]
+    public void RefOutParamsParameters_PROC011()
+    {
+        AssertDiagnostics("""
+            public static partial class Tasks
+            {
+                [Task] public static partial void Run(ref int a, out int b, in int c, params int[] d) { b = 0; }
+            }
+            """, ("PROC011", "a"), ("PROC011", "b"), ("PROC011", "c"), ("PROC011", "d"));
+    }
+
+    [Fact]
+    public void TwoContextsOrTokens_PROC012()
+    {
+        AssertDiagnostics("""
+            public static partial class Tasks
+            {
+                [Task] public static partial void Run(JobContext a, JobContext b, CancellationToken c, CancellationToken d) { }
+            }
+            """, ("PROC012", "b"), ("PROC012", "d"));
+    }
+
+    [Fact]
+    public void PrivateOrInstanceMethod_PROC013()
+    {
+        AssertDiagnostics("""
+            public partial class Tasks
+            {
+                [Task] private static partial void Hidden() { }
+                [Task] public partial void Instance() { }
+                private static partial class Inner
+                {
+                    [Task] public static partial void Nested() { }
+                }
+            }
+            """, ("PROC013", "Hidden"), ("PROC013", "Instance"), ("PROC013", "Nested"));
+    }
+
+    [Fact]
+    public void WrongArgumentType_IsTheCompilersOwnTypeError()
+    {
+        var result = GeneratorHarness.Run("""
+            public static partial class AlphabetTasks
+            {
+                [Task] public static partial void WriteAlphabet(string letter) { }
+            }
+            public static class Caller
+            {
+                public static ValueTask<long> Call() => WriteAlphabet.DeferAsync(1);
+            }
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains(result.CompilationProblems, d => d.Id == "CS1503" && d.Severity == DiagnosticSeverity.Error);
+    }
+}
