@@ -1,0 +1,117 @@
+using System.Collections.Frozen;
+using System.Text;
+
+namespace Procrastinate.PostgreSql.Internal;
+
+/// <summary>The named statements of <c>Sql/queries.sql</c>.</summary>
+internal static class SqlQueries
+{
+    private const string NameMarker = "-- name: ";
+
+    private static readonly Lazy<FrozenDictionary<string, string>> All = new(() => Parse(SqlResources.Read("queries.sql")));
+
+    public static IReadOnlyDictionary<string, string> Statements => All.Value;
+
+    public static string DeferJobs => Get("defer_jobs");
+
+    public static string DeferJob => Get("defer_job");
+
+    public static string DeferPeriodicJob => Get("defer_periodic_job");
+
+    public static string FetchJobs => Get("fetch_jobs");
+
+    public static string FinishJobs => Get("finish_jobs");
+
+    public static string FinishJob => Get("finish_job");
+
+    public static string RetryJob => Get("retry_job");
+
+    public static string CancelJob => Get("cancel_job");
+
+    public static string GetJobStatus => Get("get_job_status");
+
+    public static string ListJobsToAbort => Get("list_jobs_to_abort");
+
+    public static string RegisterWorker => Get("register_worker");
+
+    public static string UnregisterWorker => Get("unregister_worker");
+
+    public static string UpdateHeartbeat => Get("update_heartbeat");
+
+    public static string PruneStalledWorkers => Get("prune_stalled_workers");
+
+    public static string SelectStalledJobs => Get("select_stalled_jobs");
+
+    public static string LockStalledJobs => Get("lock_stalled_jobs");
+
+    public static string RetryLockedStalledJobs => Get("retry_locked_stalled_jobs");
+
+    public static string DeleteOldJobs => Get("delete_old_jobs");
+
+    public static string ListJobs => Get("list_jobs");
+
+    public static string ListQueues => Get("list_queues");
+
+    public static string ListTasks => Get("list_tasks");
+
+    public static string ListLocks => Get("list_locks");
+
+    public static string CheckSchema => Get("check_schema");
+
+    public static string DescribeCatalog => Get("describe_catalog");
+
+    public static string FindQueueingLock => Get("find_queueing_lock");
+
+    public static string Get(string name) =>
+        All.Value.TryGetValue(name, out var sql) ? sql : throw new KeyNotFoundException($"No query named '{name}' in queries.sql.");
+
+    /// <summary>
+    /// Splits a file of <c>-- name: x --</c> blocks into statements: comment lines dropped, the final semicolon
+    /// removed. Text before the first block is the file's preamble.
+    /// </summary>
+    internal static FrozenDictionary<string, string> Parse(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? name = null;
+        var body = new StringBuilder();
+        foreach (var rawLine in text.Split('\n'))
+        {
+            var line = rawLine.TrimEnd('\r');
+            if (line.StartsWith(NameMarker, StringComparison.Ordinal))
+            {
+                Flush(result, name, body);
+                name = line[NameMarker.Length..].Trim().TrimEnd('-').Trim();
+                continue;
+            }
+
+            if (name is null || line.TrimStart().StartsWith("--", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            body.Append(line).Append('\n');
+        }
+
+        Flush(result, name, body);
+        return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static void Flush(Dictionary<string, string> result, string? name, StringBuilder body)
+    {
+        if (name is not null)
+        {
+            var sql = body.ToString().Trim();
+            if (sql.EndsWith(';'))
+            {
+                sql = sql[..^1].TrimEnd();
+            }
+
+            if (sql.Length == 0 || !result.TryAdd(name, sql))
+            {
+                throw new InvalidOperationException($"Query '{name}' in queries.sql is empty or defined twice.");
+            }
+        }
+
+        body.Clear();
+    }
+}

@@ -1,0 +1,633 @@
+using System.Data.Common;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+using Procrastinate.PostgreSql.Internal;
+using Procrastinate.Storage;
+
+namespace Procrastinate.PostgreSql;
+
+/// <summary>
+/// The PostgreSQL job store: Procrastinate 3.9's database contract (SCHEMA.md) over Npgsql, so .NET and Python
+/// Procrastinate can share one database. It is also the job manager for administration (listing, cancelling,
+/// retrying, cleaning up). Safe for concurrent use; dispose it to close the connection pool it owns.
+/// </summary>
+public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
+{
+    /// <summary>The longest queue name, in UTF-8 bytes: longer ones make the notification channel name too long.</summary>
+    public const int MaxQueueNameBytes = 40;
+
+    /// <summary>The longest task name, in characters (the column is <c>varchar(128)</c>).</summary>
+    public const int MaxTaskNameLength = 128;
+
+    private const int FetchAttempts = 3;
+
+    private readonly StoreConnections _connections;
+    private readonly PostgreSqlJobStoreOptions _options;
+    private readonly ILogger _listenerLogger;
+
+    /// <summary>Creates a store from a connection string (see <see cref="PostgreSqlJobStoreOptions.ConnectionString"/>).</summary>
+    public PostgreSqlJobStore(string connectionString, string? schema = null)
+        : this(new PostgreSqlJobStoreOptions { ConnectionString = connectionString, Schema = schema })
+    {
+    }
+
+    /// <summary>Creates a store on a data source the caller owns.</summary>
+    public PostgreSqlJobStore(NpgsqlDataSource dataSource)
+        : this(new PostgreSqlJobStoreOptions { DataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource)) })
+    {
+    }
+
+    /// <summary>Creates a store from options.</summary>
+    /// <exception cref="ArgumentException">Both a connection string and a data source, or a schema with a data source.</exception>
+    public PostgreSqlJobStore(PostgreSqlJobStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _connections = new StoreConnections(options);
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        _listenerLogger = loggerFactory.CreateLogger("Procrastinate.PostgreSql.Listener");
+        Schema = new PostgreSqlSchemaManager(_connections);
+    }
+
+    /// <summary>The data source the store uses.</summary>
+    public NpgsqlDataSource DataSource => _connections.DataSource;
+
+    /// <summary>Applies, prints and checks the schema in this store's database and search path.</summary>
+    public PostgreSqlSchemaManager Schema { get; }
+
+    /// <summary>Creates the schema; see <see cref="PostgreSqlSchemaManager.ApplySchemaAsync"/>.</summary>
+    /// <exception cref="ProcrastinateException">The schema is already there, or the server is unreachable.</exception>
+    public Task ApplySchemaAsync(CancellationToken cancellationToken = default) => Schema.ApplySchemaAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<long>> DeferJobsAsync(
+        IReadOnlyList<JobToDefer> jobs,
+        DbTransaction? transaction = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        foreach (var job in jobs)
+        {
+            Validate(job);
+        }
+
+        NpgsqlTransaction? npgsqlTransaction = null;
+        if (transaction is not null)
+        {
+            npgsqlTransaction = transaction as NpgsqlTransaction ?? throw new NotSupportedException(
+                $"The PostgreSQL store joins Npgsql transactions only, not {transaction.GetType().Name}.");
+            if (npgsqlTransaction.Connection is null)
+            {
+                throw new InvalidOperationException("The transaction is already committed or rolled back.");
+            }
+        }
+
+        if (jobs.Count == 0)
+        {
+            return [];
+        }
+
+        if (npgsqlTransaction is not null)
+        {
+            return await InsertAsync(npgsqlTransaction.Connection!, npgsqlTransaction, jobs, cancellationToken).ConfigureAwait(false);
+        }
+
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await InsertAsync(connection, null, jobs, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Defers one job and returns its id; with <paramref name="ignoreAlreadyEnqueued"/>, a taken queueing lock returns
+    /// <see langword="null"/> instead of throwing.
+    /// </summary>
+    /// <exception cref="AlreadyEnqueuedException">The queueing lock is taken and <paramref name="ignoreAlreadyEnqueued"/> is false.</exception>
+    public async ValueTask<long?> DeferJobAsync(
+        JobToDefer job,
+        bool ignoreAlreadyEnqueued = false,
+        DbTransaction? transaction = null,
+        CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var ids = await DeferJobsAsync([job], transaction, cancellationToken).ConfigureAwait(false);
+            return ids[0];
+        }
+        catch (AlreadyEnqueuedException) when (ignoreAlreadyEnqueued)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long?> DeferPeriodicJobAsync(
+        JobToDefer job,
+        string periodicId,
+        long deferTimestamp,
+        CancellationToken cancellationToken = default)
+    {
+        Validate(job);
+        ArgumentNullException.ThrowIfNull(periodicId);
+        return await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.DeferPeriodicJob)
+                    .With(NpgsqlDbType.Varchar, job.Queue)
+                    .With(NpgsqlDbType.Varchar, job.Lock)
+                    .With(NpgsqlDbType.Varchar, job.QueueingLock)
+                    .With(NpgsqlDbType.Varchar, job.TaskName)
+                    .With(NpgsqlDbType.Integer, job.Priority)
+                    .With(NpgsqlDbType.Varchar, periodicId)
+                    .With(NpgsqlDbType.Bigint, deferTimestamp)
+                    .With(NpgsqlDbType.Text, job.Args);
+                var id = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                return id is long value ? value : (long?)null;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One statement takes the whole batch with the choice <c>procrastinate_fetch_job_v2</c> would make one job at a
+    /// time (never two jobs with the same lock); jobs are returned by priority, then id.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<Job>> FetchJobsAsync(FetchJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters));
+        var queues = parameters.Queues?.ToArray();
+        return await RunAsync(
+            async connection =>
+            {
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        using var command = Sql.Command(connection, SqlQueries.FetchJobs)
+                            .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, queues)
+                            .With(NpgsqlDbType.Bigint, parameters.WorkerId)
+                            .With(NpgsqlDbType.Integer, parameters.Limit);
+                        var jobs = await Sql.ReadJobsAsync(command, cancellationToken).ConfigureAwait(false);
+                        jobs.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
+                        return (IReadOnlyList<Job>)jobs;
+                    }
+                    catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
+                                                      && e.ConstraintName == "procrastinate_jobs_lock_idx_v1"
+                                                      && attempt < FetchAttempts)
+                    {
+                        // A concurrent fetch started a job with the same lock after this statement's snapshot; the
+                        // unique index refused the second one. Fetch again with a fresh snapshot.
+                    }
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>All completions are applied in one statement, all or nothing.</remarks>
+    /// <exception cref="InvalidOperationException">A job does not exist or is neither waiting nor running; nothing changed.</exception>
+    public async ValueTask FinishJobsAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        foreach (var completion in completions)
+        {
+            if (completion.Status is not (JobStatus.Succeeded or JobStatus.Failed or JobStatus.Aborted))
+            {
+                throw new ArgumentException(
+                    $"A job ends succeeded, failed or aborted, not {completion.Status} (job {completion.JobId}).", nameof(completions));
+            }
+        }
+
+        if (completions.Count == 0)
+        {
+            return;
+        }
+
+        await RunAsync(
+            async connection =>
+            {
+                NpgsqlCommand command;
+                if (completions.Count == 1)
+                {
+                    command = Sql.Command(connection, SqlQueries.FinishJob)
+                        .With(NpgsqlDbType.Bigint, completions[0].JobId)
+                        .With(NpgsqlDbType.Text, completions[0].Status.ToName())
+                        .With(NpgsqlDbType.Boolean, completions[0].Delete);
+                }
+                else
+                {
+                    command = Sql.Command(connection, SqlQueries.FinishJobs)
+                        .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, completions.Select(c => c.JobId).ToArray())
+                        .With(NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.Status.ToName()).ToArray())
+                        .With(NpgsqlDbType.Array | NpgsqlDbType.Boolean, completions.Select(c => c.Delete).ToArray());
+                }
+
+                await using (command.ConfigureAwait(false))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RetryJobAsync(RetryJobParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Queue is not null)
+        {
+            ValidateQueue(parameters.Queue, nameof(parameters));
+        }
+
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.RetryJob)
+                    .With(NpgsqlDbType.Bigint, parameters.JobId)
+                    .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
+                    .With(NpgsqlDbType.Integer, parameters.Priority)
+                    .With(NpgsqlDbType.Varchar, parameters.Queue)
+                    .With(NpgsqlDbType.Varchar, parameters.Lock);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> CancelJobAsync(long jobId, bool abort = false, bool delete = false, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.CancelJob)
+                    .With(NpgsqlDbType.Bigint, jobId)
+                    .With(NpgsqlDbType.Boolean, abort)
+                    .With(NpgsqlDbType.Boolean, delete);
+                return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask<JobStatus?> GetJobStatusAsync(long jobId, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.GetJobStatus).With(NpgsqlDbType.Bigint, jobId);
+                return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string status
+                    ? JobStatusNames.Parse(status)
+                    : (JobStatus?)null;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<long>> ListJobsToAbortAsync(string? queue = null, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.ListJobsToAbort).With(NpgsqlDbType.Varchar, queue);
+                return (IReadOnlyList<long>)await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask<long> RegisterWorkerAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.RegisterWorker);
+                return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public ValueTask UnregisterWorkerAsync(long workerId, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(SqlQueries.UnregisterWorker, workerId, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask UpdateHeartbeatAsync(long workerId, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(SqlQueries.UpdateHeartbeat, workerId, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<long>> PruneStalledWorkersAsync(TimeSpan olderThan, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.PruneStalledWorkers)
+                    .With(NpgsqlDbType.Double, Sql.Seconds(olderThan));
+                return (IReadOnlyList<long>)await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<Job>> GetStalledJobsAsync(
+        TimeSpan sinceHeartbeat,
+        string? queue = null,
+        string? taskName = null,
+        CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.SelectStalledJobs)
+                    .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat))
+                    .With(NpgsqlDbType.Varchar, queue)
+                    .With(NpgsqlDbType.Varchar, taskName);
+                return (IReadOnlyList<Job>)await Sql.ReadJobsAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction of two statements: the first locks the stalled rows nobody else holds (<c>SKIP LOCKED</c>), the
+    /// second checks the stalled condition again with a fresh snapshot on rows nobody else can change, and retries
+    /// them like <c>procrastinate_retry_job_v2</c> at the current time (an abort-requested job fails instead). A job
+    /// that another worker already retried, even if a live worker fetched it since, is left alone.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    List<long> locked;
+                    using (var command = Sql.Command(connection, SqlQueries.LockStalledJobs, transaction)
+                                     .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat)))
+                    {
+                        locked = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (locked.Count == 0)
+                    {
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        return (IReadOnlyList<long>)[];
+                    }
+
+                    List<long> retried;
+                    using (var command = Sql.Command(connection, SqlQueries.RetryLockedStalledJobs, transaction)
+                                     .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat))
+                                     .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, locked.ToArray()))
+                    {
+                        retried = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return retried;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask<int> DeleteOldJobsAsync(DeleteOldJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var statuses = new List<string> { JobStatus.Succeeded.ToName() };
+        if (parameters.IncludeFailed)
+        {
+            statuses.Add(JobStatus.Failed.ToName());
+        }
+
+        if (parameters.IncludeCancelled)
+        {
+            statuses.Add(JobStatus.Cancelled.ToName());
+        }
+
+        if (parameters.IncludeAborted)
+        {
+            statuses.Add(JobStatus.Aborted.ToName());
+        }
+
+        return await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.DeleteOldJobs)
+                    .With(NpgsqlDbType.Double, Sql.Seconds(parameters.MaxAge))
+                    .With(NpgsqlDbType.Array | NpgsqlDbType.Text, statuses.ToArray())
+                    .With(NpgsqlDbType.Varchar, parameters.Queue);
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(JobFilter filter, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.ListJobs).WithFilter(filter);
+                return (IReadOnlyList<Job>)await Sql.ReadJobsAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JobCounts>> ListQueuesAsync(JobFilter filter, CancellationToken cancellationToken = default) =>
+        CountAsync(SqlQueries.ListQueues, filter, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JobCounts>> ListTasksAsync(JobFilter filter, CancellationToken cancellationToken = default) =>
+        CountAsync(SqlQueries.ListTasks, filter, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JobCounts>> ListLocksAsync(JobFilter filter, CancellationToken cancellationToken = default) =>
+        CountAsync(SqlQueries.ListLocks, filter, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>An unreachable server answers <see langword="false"/> too.</remarks>
+    public async ValueTask<bool> IsSchemaPresentAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await Schema.IsAppliedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProcrastinateException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Listens on <c>procrastinate_any_queue_v1</c> when <paramref name="queues"/> is <see langword="null"/>, else on
+    /// <c>procrastinate_queue_v1#&lt;queue&gt;</c> per queue, on one dedicated connection. Notifications are handed to
+    /// <paramref name="onNotification"/> one at a time; an exception it throws is logged and ignored.
+    /// </remarks>
+    public async ValueTask<IAsyncDisposable> ListenAsync(
+        IReadOnlyList<string>? queues,
+        Func<JobNotification, ValueTask> onNotification,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onNotification);
+        var listener = new NotificationListener(_connections, queues, onNotification, _options, _listenerLogger);
+        await listener.StartAsync(cancellationToken).ConfigureAwait(false);
+        return listener;
+    }
+
+    /// <summary>Closes the connection pool when the store created it (never a caller's data source).</summary>
+    public ValueTask DisposeAsync() => _connections.DisposeAsync();
+
+    internal static void ValidateQueue(string queue, string parameterName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue, parameterName);
+        var bytes = Encoding.UTF8.GetByteCount(queue);
+        if (bytes > MaxQueueNameBytes)
+        {
+            throw new ArgumentException(
+                $"Queue name '{queue}' is {bytes} bytes long; PostgreSQL notification channels allow at most {MaxQueueNameBytes}.",
+                parameterName);
+        }
+    }
+
+    private static void Validate(JobToDefer job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentException.ThrowIfNullOrEmpty(job.TaskName, nameof(job));
+        if (job.TaskName.Length > MaxTaskNameLength)
+        {
+            throw new ArgumentException($"Task name '{job.TaskName}' is longer than {MaxTaskNameLength} characters.", nameof(job));
+        }
+
+        ValidateQueue(job.Queue, nameof(job));
+        ArgumentException.ThrowIfNullOrWhiteSpace(job.Args, nameof(job));
+    }
+
+    private async ValueTask<IReadOnlyList<long>> InsertAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        IReadOnlyList<JobToDefer> jobs,
+        CancellationToken cancellationToken)
+    {
+        NpgsqlCommand command;
+        if (jobs.Count == 1)
+        {
+            var job = jobs[0];
+            command = Sql.Command(connection, SqlQueries.DeferJob, transaction)
+                .With(NpgsqlDbType.Varchar, job.Queue)
+                .With(NpgsqlDbType.Varchar, job.TaskName)
+                .With(NpgsqlDbType.Integer, job.Priority)
+                .With(NpgsqlDbType.Text, job.Lock)
+                .With(NpgsqlDbType.Text, job.QueueingLock)
+                .With(NpgsqlDbType.Text, job.Args)
+                .With(NpgsqlDbType.TimestampTz, job.ScheduledAt?.ToUniversalTime());
+        }
+        else
+        {
+            command = Sql.Command(connection, SqlQueries.DeferJobs, transaction)
+                .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, jobs.Select(j => j.Queue).ToArray())
+                .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, jobs.Select(j => j.TaskName).ToArray())
+                .With(NpgsqlDbType.Array | NpgsqlDbType.Integer, jobs.Select(j => j.Priority).ToArray())
+                .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.Lock).ToArray())
+                .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.QueueingLock).ToArray())
+                .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.Args).ToArray())
+                .With(NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, jobs.Select(j => j.ScheduledAt?.ToUniversalTime()).ToArray());
+        }
+
+        await using (command.ConfigureAwait(false))
+        {
+            try
+            {
+                var ids = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                ids.Sort();
+                return ids;
+            }
+            catch (PostgresException e)
+            {
+                var translated = _connections.Translate(e);
+                if (translated is AlreadyEnqueuedException { QueueingLock: null })
+                {
+                    translated = new AlreadyEnqueuedException(
+                        await FindConflictingLockAsync(jobs, cancellationToken).ConfigureAwait(false), e);
+                }
+
+                if (translated is null)
+                {
+                    throw;
+                }
+
+                throw translated;
+            }
+        }
+    }
+
+    /// <summary>The queueing lock that conflicted when the server redacted the error's DETAIL.</summary>
+    private async ValueTask<string?> FindConflictingLockAsync(IReadOnlyList<JobToDefer> jobs, CancellationToken cancellationToken)
+    {
+        var locks = jobs.Select(j => j.QueueingLock).OfType<string>().ToList();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var queueingLock in locks)
+        {
+            if (!seen.Add(queueingLock))
+            {
+                return queueingLock;
+            }
+        }
+
+        if (seen.Count <= 1)
+        {
+            return seen.FirstOrDefault();
+        }
+
+        try
+        {
+            return await RunAsync(
+                async connection =>
+                {
+                    using var command = Sql.Command(connection, SqlQueries.FindQueueingLock)
+                        .With(NpgsqlDbType.Array | NpgsqlDbType.Text, locks.ToArray());
+                    return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or ProcrastinateException)
+        {
+            return null;
+        }
+    }
+
+    private async ValueTask ExecuteAsync(string sql, long id, CancellationToken cancellationToken) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, sql).With(NpgsqlDbType.Bigint, id);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<IReadOnlyList<JobCounts>> CountAsync(string sql, JobFilter filter, CancellationToken cancellationToken) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, sql).WithFilter(filter);
+                return (IReadOnlyList<JobCounts>)await Sql.ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Runs <paramref name="action"/> on a pooled connection, translating the contract's errors.</summary>
+    private async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, ValueTask<T>> action, CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                return await action(connection).ConfigureAwait(false);
+            }
+            catch (PostgresException e)
+            {
+                var translated = _connections.Translate(e);
+                if (translated is null)
+                {
+                    throw;
+                }
+
+                throw translated;
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Globalization;
+using Npgsql;
+using Procrastinate.PostgreSql.Internal;
+
+namespace Procrastinate.PostgreSql;
+
+/// <summary>
+/// Applies, prints and checks Procrastinate's schema (the objects of Procrastinate 3.9's contract, see SCHEMA.md)
+/// and lists the migrations. Obtain it from <see cref="PostgreSqlJobStore.Schema"/>.
+/// </summary>
+public sealed class PostgreSqlSchemaManager
+{
+    private readonly StoreConnections _connections;
+
+    internal PostgreSqlSchemaManager(StoreConnections connections)
+    {
+        _connections = connections;
+    }
+
+    /// <summary>The SQL that creates the whole schema on an empty database (what <c>schema --read</c> prints).</summary>
+    public static string GetSchemaSql() => SqlResources.Read("schema.sql");
+
+    /// <summary>
+    /// The migrations embedded in this library, in the order to apply them; see the naming and pre/post discipline
+    /// in <c>Sql/migrations/README.md</c>.
+    /// </summary>
+    public static IReadOnlyList<SchemaMigration> GetMigrations() =>
+        SqlResources.List("migrations")
+            .Select(name => SchemaMigration.Parse(name["migrations/".Length..], SqlResources.Read(name)))
+            .OrderBy(m => m.Number)
+            .ThenBy(m => m.Phase)
+            .ToList();
+
+    /// <summary>Whether the schema's jobs table is visible on the store's search path.</summary>
+    /// <exception cref="ProcrastinateException">The server is unreachable.</exception>
+    public async Task<bool> IsAppliedAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = new NpgsqlCommand(SqlQueries.CheckSchema, connection);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        }
+    }
+
+    /// <summary>
+    /// Creates the schema in one transaction (nothing is left half-created on failure). When the store was given a
+    /// schema name, that PostgreSQL schema is created first if missing.
+    /// </summary>
+    /// <exception cref="ProcrastinateException">The schema is already applied, or the server is unreachable.</exception>
+    public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                if (_connections.Schema is { } schema && !schema.Contains(',', StringComparison.Ordinal))
+                {
+                    var name = schema.StartsWith('"') ? schema : StoreConnections.QuoteIdentifier(schema);
+                    using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {name}", connection, transaction);
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                using (var check = new NpgsqlCommand(SqlQueries.CheckSchema, connection, transaction))
+                {
+                    if (await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                    {
+                        throw new ProcrastinateException(
+                            $"The Procrastinate schema is already applied{Where()} (procrastinate_jobs exists); nothing was " +
+                            "changed. Use the schema check to compare it with this version, and migrations to upgrade it.");
+                    }
+                }
+
+                using (var apply = new NpgsqlCommand(GetSchemaSql(), connection, transaction))
+                {
+                    await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Compares the database's objects with the contract (<c>Sql/catalog.txt</c>): every type and enum value order,
+    /// table, column and type, index, constraint, trigger and function signature. Objects the contract does not
+    /// name are ignored.
+    /// </summary>
+    /// <exception cref="ProcrastinateException">The server is unreachable.</exception>
+    public async Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        var actual = await DescribeAsync(cancellationToken).ConfigureAwait(false);
+        return SchemaCheckResult.Compare(ExpectedCatalog(), actual);
+    }
+
+    /// <summary>The contract as checked in: lines <c>kind | name | definition</c>.</summary>
+    internal static IReadOnlyList<CatalogEntry> ExpectedCatalog() =>
+        SqlResources.Read("catalog.txt")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(CatalogEntry.Parse)
+            .ToList();
+
+    /// <summary>The catalog of the store's current schema, in the same shape as <see cref="ExpectedCatalog"/>.</summary>
+    internal async Task<IReadOnlyList<CatalogEntry>> DescribeAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = new NpgsqlCommand(SqlQueries.DescribeCatalog, connection);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var entries = new List<CatalogEntry>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    entries.Add(new CatalogEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                }
+
+                return entries;
+            }
+        }
+    }
+
+    private string Where() => _connections.Schema is null
+        ? string.Empty
+        : string.Format(CultureInfo.InvariantCulture, " in schema {0}", _connections.Schema);
+}

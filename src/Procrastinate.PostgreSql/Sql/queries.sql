@@ -1,0 +1,261 @@
+-- The statements the PostgreSQL store sends, one named block each ("-- name: <name> --"), with positional
+-- parameters ($1, $2, ...). Every statement runs alone in autocommit unless a caller's transaction is given.
+-- Statements that change jobs keep the state machine of SCHEMA.md 2.11: they either call the contract's
+-- functions or change rows the way those functions do, and the contract's triggers record events and notify.
+
+-- name: defer_jobs --
+-- Inserts a batch in one statement (all or nothing) and returns the ids in input order (ORDER BY ordinality makes
+-- the sequence hand out ids in input order; the caller sorts the returned ids).
+INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at)
+SELECT t.queue_name, t.task_name, t.priority, t.lock, t.queueing_lock, t.args::jsonb, t.scheduled_at
+FROM unnest($1::character varying[], $2::character varying[], $3::integer[], $4::text[], $5::text[], $6::text[],
+            $7::timestamp with time zone[])
+     WITH ORDINALITY AS t (queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at, position)
+ORDER BY t.position
+RETURNING id;
+
+-- name: defer_job --
+INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args, scheduled_at)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+RETURNING id;
+
+-- name: defer_periodic_job --
+SELECT procrastinate_defer_periodic_job_v2($1, $2, $3, $4, $5, $6, $7, $8::jsonb) AS id;
+
+-- name: fetch_jobs --
+-- Takes up to $3 jobs at once with exactly the choice procrastinate_fetch_job_v2 makes one job at a time: a job
+-- with a lock is a candidate only when no running job holds the lock and no waiting job with the lock comes
+-- before it (higher priority, or same priority and smaller id, in any queue, scheduled or not). So among waiting
+-- jobs sharing a lock only the first one can be a candidate, and one batch never holds two jobs with the same
+-- lock. Rows other workers are taking are skipped, never waited for.
+WITH picked AS (
+    SELECT candidate.id
+    FROM procrastinate_jobs AS candidate
+    WHERE candidate.status = 'todo'
+      AND ($1::character varying[] IS NULL OR candidate.queue_name = ANY ($1::character varying[]))
+      AND (candidate.scheduled_at IS NULL OR candidate.scheduled_at <= now())
+      AND NOT EXISTS (
+          SELECT 1
+          FROM procrastinate_jobs AS blocker
+          WHERE candidate.lock IS NOT NULL
+            AND blocker.lock = candidate.lock
+            AND (
+                blocker.status = 'doing'
+                OR (blocker.status = 'todo'
+                    AND (blocker.priority > candidate.priority
+                         OR (blocker.priority = candidate.priority AND blocker.id < candidate.id)))
+            )
+      )
+    ORDER BY candidate.priority DESC, candidate.id ASC
+    LIMIT $3
+    FOR UPDATE OF candidate SKIP LOCKED
+)
+UPDATE procrastinate_jobs AS jobs
+SET status = 'doing', worker_id = $2
+FROM picked
+WHERE jobs.id = picked.id
+RETURNING jobs.id, jobs.queue_name, jobs.task_name, jobs.priority, jobs.lock, jobs.queueing_lock, jobs.args::text,
+          jobs.status::text, jobs.scheduled_at, jobs.attempts, jobs.abort_requested, jobs.worker_id;
+
+-- name: finish_jobs --
+SELECT procrastinate_finish_job_v1(t.id, t.status::procrastinate_job_status, t.delete_job)
+FROM unnest($1::bigint[], $2::text[], $3::boolean[]) WITH ORDINALITY AS t (id, status, delete_job, position)
+ORDER BY t.position;
+
+-- name: finish_job --
+SELECT procrastinate_finish_job_v1($1, $2::text::procrastinate_job_status, $3);
+
+-- name: retry_job --
+SELECT procrastinate_retry_job_v2($1, $2, $3, $4, $5);
+
+-- name: cancel_job --
+SELECT procrastinate_cancel_job_v1($1, $2, $3) AS id;
+
+-- name: get_job_status --
+SELECT status::text FROM procrastinate_jobs WHERE id = $1;
+
+-- name: list_jobs_to_abort --
+SELECT id
+FROM procrastinate_jobs
+WHERE status = 'doing' AND abort_requested AND ($1::character varying IS NULL OR queue_name = $1)
+ORDER BY id;
+
+-- name: register_worker --
+SELECT worker_id FROM procrastinate_register_worker_v1();
+
+-- name: unregister_worker --
+SELECT procrastinate_unregister_worker_v1($1);
+
+-- name: update_heartbeat --
+SELECT procrastinate_update_heartbeat_v1($1);
+
+-- name: prune_stalled_workers --
+SELECT worker_id FROM procrastinate_prune_stalled_workers_v1($1);
+
+-- name: select_stalled_jobs --
+-- Running jobs whose worker is gone (worker_id NULL) or has not sent a heartbeat for $1 seconds.
+SELECT j.id, j.queue_name, j.task_name, j.priority, j.lock, j.queueing_lock, j.args::text, j.status::text,
+       j.scheduled_at, j.attempts, j.abort_requested, j.worker_id
+FROM procrastinate_jobs AS j
+WHERE j.status = 'doing'
+  AND ($2::character varying IS NULL OR j.queue_name = $2)
+  AND ($3::character varying IS NULL OR j.task_name = $3)
+  AND (j.worker_id IS NULL
+       OR EXISTS (SELECT 1 FROM procrastinate_workers AS w
+                  WHERE w.id = j.worker_id AND w.last_heartbeat < now() - make_interval(secs => $1)))
+ORDER BY j.id;
+
+-- name: lock_stalled_jobs --
+-- First step of retrying stalled jobs, inside a transaction: lock the stalled rows nobody else holds.
+SELECT j.id
+FROM procrastinate_jobs AS j
+WHERE j.status = 'doing'
+  AND (j.worker_id IS NULL
+       OR EXISTS (SELECT 1 FROM procrastinate_workers AS w
+                  WHERE w.id = j.worker_id AND w.last_heartbeat < now() - make_interval(secs => $1)))
+FOR UPDATE OF j SKIP LOCKED;
+
+-- name: retry_locked_stalled_jobs --
+-- Second step, in the same transaction: this statement's fresh snapshot sees every commit made before the rows
+-- were locked, so the stalled condition is checked again on rows nobody else can change; a job another worker
+-- already retried and a live worker fetched again is left alone. Each job is retried like
+-- procrastinate_retry_job_v2 does (an abort-requested job fails instead).
+SELECT j.id, procrastinate_retry_job_v2(j.id, now(), NULL, NULL, NULL)
+FROM procrastinate_jobs AS j
+WHERE j.id = ANY ($2::bigint[])
+  AND j.status = 'doing'
+  AND (j.worker_id IS NULL
+       OR EXISTS (SELECT 1 FROM procrastinate_workers AS w
+                  WHERE w.id = j.worker_id AND w.last_heartbeat < now() - make_interval(secs => $1)))
+ORDER BY j.id;
+
+-- name: delete_old_jobs --
+-- Deletes finished jobs whose latest event is older than $1 seconds (a job without events never goes).
+DELETE FROM procrastinate_jobs AS j
+WHERE j.status = ANY ($2::text[]::procrastinate_job_status[])
+  AND ($3::character varying IS NULL OR j.queue_name = $3)
+  AND (SELECT max(e.at) FROM procrastinate_events AS e WHERE e.job_id = j.id) < now() - make_interval(secs => $1);
+
+-- name: list_jobs --
+SELECT j.id, j.queue_name, j.task_name, j.priority, j.lock, j.queueing_lock, j.args::text, j.status::text,
+       j.scheduled_at, j.attempts, j.abort_requested, j.worker_id
+FROM procrastinate_jobs AS j
+WHERE ($1::bigint IS NULL OR j.id = $1)
+  AND ($2::character varying IS NULL OR j.queue_name = $2)
+  AND ($3::character varying IS NULL OR j.task_name = $3)
+  AND ($4::text IS NULL OR j.status = $4::text::procrastinate_job_status)
+  AND ($5::text IS NULL OR j.lock = $5)
+  AND ($6::text IS NULL OR j.queueing_lock = $6)
+  AND ($7::bigint IS NULL OR j.worker_id = $7)
+ORDER BY j.id;
+
+-- name: list_queues --
+SELECT j.queue_name AS name,
+       count(*) FILTER (WHERE j.status = 'todo'), count(*) FILTER (WHERE j.status = 'doing'),
+       count(*) FILTER (WHERE j.status = 'succeeded'), count(*) FILTER (WHERE j.status = 'failed'),
+       count(*) FILTER (WHERE j.status = 'cancelled'), count(*) FILTER (WHERE j.status = 'aborted')
+FROM procrastinate_jobs AS j
+WHERE ($1::bigint IS NULL OR j.id = $1)
+  AND ($2::character varying IS NULL OR j.queue_name = $2)
+  AND ($3::character varying IS NULL OR j.task_name = $3)
+  AND ($4::text IS NULL OR j.status = $4::text::procrastinate_job_status)
+  AND ($5::text IS NULL OR j.lock = $5)
+  AND ($6::text IS NULL OR j.queueing_lock = $6)
+  AND ($7::bigint IS NULL OR j.worker_id = $7)
+GROUP BY j.queue_name
+ORDER BY j.queue_name;
+
+-- name: list_tasks --
+SELECT j.task_name AS name,
+       count(*) FILTER (WHERE j.status = 'todo'), count(*) FILTER (WHERE j.status = 'doing'),
+       count(*) FILTER (WHERE j.status = 'succeeded'), count(*) FILTER (WHERE j.status = 'failed'),
+       count(*) FILTER (WHERE j.status = 'cancelled'), count(*) FILTER (WHERE j.status = 'aborted')
+FROM procrastinate_jobs AS j
+WHERE ($1::bigint IS NULL OR j.id = $1)
+  AND ($2::character varying IS NULL OR j.queue_name = $2)
+  AND ($3::character varying IS NULL OR j.task_name = $3)
+  AND ($4::text IS NULL OR j.status = $4::text::procrastinate_job_status)
+  AND ($5::text IS NULL OR j.lock = $5)
+  AND ($6::text IS NULL OR j.queueing_lock = $6)
+  AND ($7::bigint IS NULL OR j.worker_id = $7)
+GROUP BY j.task_name
+ORDER BY j.task_name;
+
+-- name: list_locks --
+SELECT j.lock AS name,
+       count(*) FILTER (WHERE j.status = 'todo'), count(*) FILTER (WHERE j.status = 'doing'),
+       count(*) FILTER (WHERE j.status = 'succeeded'), count(*) FILTER (WHERE j.status = 'failed'),
+       count(*) FILTER (WHERE j.status = 'cancelled'), count(*) FILTER (WHERE j.status = 'aborted')
+FROM procrastinate_jobs AS j
+WHERE j.lock IS NOT NULL
+  AND ($1::bigint IS NULL OR j.id = $1)
+  AND ($2::character varying IS NULL OR j.queue_name = $2)
+  AND ($3::character varying IS NULL OR j.task_name = $3)
+  AND ($4::text IS NULL OR j.status = $4::text::procrastinate_job_status)
+  AND ($5::text IS NULL OR j.lock = $5)
+  AND ($6::text IS NULL OR j.queueing_lock = $6)
+  AND ($7::bigint IS NULL OR j.worker_id = $7)
+GROUP BY j.lock
+ORDER BY j.lock;
+
+-- name: check_schema --
+SELECT to_regclass('procrastinate_jobs') IS NOT NULL;
+
+-- name: describe_catalog --
+-- The contract as the catalog sees it, one (kind, name, definition) row per object, for the schema check. Names
+-- of the current schema are stripped so the description does not depend on where the schema lives.
+WITH ns AS (
+    SELECT n.oid, quote_ident(n.nspname) || '.' AS prefix FROM pg_namespace AS n WHERE n.nspname = current_schema()
+),
+described (kind, name, definition) AS (
+    SELECT 'enum', t.typname::text, string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder)
+    FROM pg_type AS t JOIN ns ON t.typnamespace = ns.oid JOIN pg_enum AS e ON e.enumtypid = t.oid
+    GROUP BY t.typname
+    UNION ALL
+    SELECT 'composite', c.relname::text,
+           string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+    FROM pg_class AS c JOIN ns ON c.relnamespace = ns.oid
+    JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE c.relkind = 'c'
+    GROUP BY c.relname
+    UNION ALL
+    SELECT 'table', c.relname::text, string_agg(a.attname::text, ', ' ORDER BY a.attnum)
+    FROM pg_class AS c JOIN ns ON c.relnamespace = ns.oid
+    JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE c.relkind = 'r' AND c.relname LIKE 'procrastinate\_%'
+    GROUP BY c.relname
+    UNION ALL
+    SELECT 'column', c.relname || '.' || a.attname,
+           format_type(a.atttypid, a.atttypmod)
+           || CASE WHEN a.attnotnull THEN ' not null' ELSE ' null' END
+           || CASE a.attidentity WHEN 'a' THEN ' generated always as identity'
+                                 WHEN 'd' THEN ' generated by default as identity' ELSE '' END
+           || coalesce(' default ' || replace(pg_get_expr(d.adbin, d.adrelid), ns.prefix, ''), '')
+    FROM pg_class AS c JOIN ns ON c.relnamespace = ns.oid
+    JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE c.relkind = 'r' AND c.relname LIKE 'procrastinate\_%'
+    UNION ALL
+    SELECT 'index', i.relname::text, replace(pg_get_indexdef(i.oid), ns.prefix, '')
+    FROM pg_index AS x JOIN pg_class AS i ON i.oid = x.indexrelid JOIN pg_class AS c ON c.oid = x.indrelid
+    JOIN ns ON c.relnamespace = ns.oid
+    WHERE c.relname LIKE 'procrastinate\_%'
+    UNION ALL
+    SELECT 'constraint', c.relname || '.' || k.conname, replace(pg_get_constraintdef(k.oid), ns.prefix, '')
+    FROM pg_constraint AS k JOIN pg_class AS c ON c.oid = k.conrelid JOIN ns ON c.relnamespace = ns.oid
+    WHERE c.relname LIKE 'procrastinate\_%'
+    UNION ALL
+    SELECT 'trigger', g.tgname::text, replace(pg_get_triggerdef(g.oid), ns.prefix, '')
+    FROM pg_trigger AS g JOIN pg_class AS c ON c.oid = g.tgrelid JOIN ns ON c.relnamespace = ns.oid
+    WHERE NOT g.tgisinternal AND c.relname LIKE 'procrastinate\_%'
+    UNION ALL
+    SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           'returns ' || replace(pg_get_function_result(p.oid), ns.prefix, '')
+    FROM pg_proc AS p JOIN ns ON p.pronamespace = ns.oid
+    WHERE p.proname LIKE 'procrastinate\_%'
+)
+SELECT kind, name, definition FROM described ORDER BY kind, name;
+
+-- name: find_queueing_lock --
+-- After a queueing-lock conflict whose DETAIL the server redacted: which of the batch's locks is taken.
+SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = ANY ($1::text[]) ORDER BY id LIMIT 1;
