@@ -1,0 +1,176 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Procrastinate.Storage;
+
+namespace Procrastinate;
+
+/// <summary>
+/// Records the outcomes of runs in the store, batching the finishes that accumulate while a write is under way.
+/// A write that fails is retried with back-off until it succeeds: a database outage delays outcomes, never loses
+/// them. Only an error the contract calls permanent (the job is gone or no longer running) drops an outcome, and
+/// <see cref="GiveUp"/> (an immediate abort) stops retrying, leaving such jobs to stalled-job recovery.
+/// </summary>
+internal sealed class OutcomeRecorder
+{
+    private const int MaxBatch = 100;
+    private readonly Channel<JobOutcome> _channel = Channel.CreateUnbounded<JobOutcome>(
+        new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly IJobStore _store;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Action _onRecorded;
+    private readonly CancellationTokenSource _giveUp = new();
+    private int _pending;
+
+    public OutcomeRecorder(IJobStore store, TimeProvider timeProvider, ILogger logger, Action onRecorded)
+    {
+        _store = store;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _onRecorded = onRecorded;
+    }
+
+    /// <summary>Outcomes handed over and not yet recorded (or dropped).</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Queues an outcome for recording.</summary>
+    public void Add(JobOutcome outcome)
+    {
+        Interlocked.Increment(ref _pending);
+        if (!_channel.Writer.TryWrite(outcome))
+        {
+            // Only after Complete, which the worker calls once every job has ended.
+            Interlocked.Decrement(ref _pending);
+            throw new InvalidOperationException("The worker no longer records outcomes.");
+        }
+    }
+
+    /// <summary>No more outcomes will come; <see cref="RunAsync"/> ends once the queued ones are recorded.</summary>
+    public void Complete() => _channel.Writer.TryComplete();
+
+    /// <summary>Stops retrying failed writes: each outcome left gets one more attempt.</summary>
+    public void GiveUp()
+    {
+        try
+        {
+            _giveUp.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+    }
+
+    /// <summary>Records outcomes until <see cref="Complete"/> was called and all are recorded.</summary>
+    public async Task RunAsync()
+    {
+        var reader = _channel.Reader;
+        var finishes = new List<JobCompletion>();
+        var retries = new List<RetryJobParams>();
+        try
+        {
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                finishes.Clear();
+                retries.Clear();
+                while (finishes.Count + retries.Count < MaxBatch && reader.TryRead(out var outcome))
+                {
+                    if (outcome.Finish is { } finish)
+                    {
+                        finishes.Add(finish);
+                    }
+                    else
+                    {
+                        retries.Add(outcome.Retry!);
+                    }
+                }
+
+                await RecordFinishesAsync(finishes).ConfigureAwait(false);
+                foreach (var retry in retries)
+                {
+                    await RecordAsync(retry.JobId, "retry", () => _store.RetryJobAsync(retry, CancellationToken.None))
+                        .ConfigureAwait(false);
+                }
+
+                Interlocked.Add(ref _pending, -(finishes.Count + retries.Count));
+                _onRecorded();
+            }
+        }
+        finally
+        {
+            _giveUp.Dispose();
+        }
+    }
+
+    private async Task RecordFinishesAsync(List<JobCompletion> finishes)
+    {
+        if (finishes.Count == 0)
+        {
+            return;
+        }
+
+        if (finishes.Count > 1)
+        {
+            try
+            {
+                await _store.FinishJobsAsync([.. finishes], CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // Go one by one, so that one bad outcome cannot hold back the others.
+                WorkerLog.RecordOutcomesFailed(_logger, finishes.Count, exception);
+            }
+        }
+
+        foreach (var finish in finishes)
+        {
+            await RecordAsync(finish.JobId, "finish", () => _store.FinishJobsAsync([finish], CancellationToken.None))
+                .ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordAsync(long jobId, string operation, Func<ValueTask> write)
+    {
+        var backoff = default(Backoff);
+        while (true)
+        {
+            try
+            {
+                await write().ConfigureAwait(false);
+                if (backoff.Failures > 0)
+                {
+                    WorkerLog.RecordOutcomeRecovered(_logger, jobId, backoff.Failures);
+                }
+
+                return;
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
+            {
+                // The contract's "no such job / not in a status for this": retrying cannot help.
+                WorkerLog.RecordOutcomeRejected(_logger, jobId, operation, exception);
+                return;
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                if (_giveUp.IsCancellationRequested)
+                {
+                    WorkerLog.RecordOutcomeAbandoned(_logger, jobId, operation, exception);
+                    return;
+                }
+
+                var delay = backoff.Next();
+                WorkerLog.RecordOutcomeFailed(_logger, jobId, operation, backoff.Failures, delay.TotalSeconds, exception);
+                try
+                {
+                    await Task.Delay(delay, _timeProvider, _giveUp.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Given up: one last attempt.
+                }
+            }
+        }
+    }
+}
