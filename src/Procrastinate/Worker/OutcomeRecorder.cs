@@ -66,35 +66,34 @@ internal sealed class OutcomeRecorder
     public async Task RunAsync()
     {
         var reader = _channel.Reader;
-        var finishes = new List<JobCompletion>();
-        var retries = new List<RetryJobParams>();
+        var pending = new List<JobOutcome>();
+        var backoff = default(Backoff);
         try
         {
-            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            while (pending.Count > 0 || await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                finishes.Clear();
-                retries.Clear();
-                while (finishes.Count + retries.Count < MaxBatch && reader.TryRead(out var outcome))
+                while (pending.Count < MaxBatch && reader.TryRead(out var outcome))
                 {
-                    if (outcome.Finish is { } finish)
-                    {
-                        finishes.Add(finish);
-                    }
-                    else
-                    {
-                        retries.Add(outcome.Retry!);
-                    }
+                    pending.Add(outcome);
                 }
 
-                await RecordFinishesAsync(finishes).ConfigureAwait(false);
-                foreach (var retry in retries)
+                var failed = await RecordAsync(pending, backoff.Failures).ConfigureAwait(false);
+                var done = pending.Count - failed.Count;
+                pending = failed;
+                if (done > 0)
                 {
-                    await RecordAsync(retry.JobId, "retry", () => _store.RetryJobAsync(retry, CancellationToken.None))
-                        .ConfigureAwait(false);
+                    Interlocked.Add(ref _pending, -done);
+                    _onRecorded();
                 }
 
-                Interlocked.Add(ref _pending, -(finishes.Count + retries.Count));
-                _onRecorded();
+                if (pending.Count == 0)
+                {
+                    backoff.Reset();
+                    continue;
+                }
+
+                // Outcomes that arrive meanwhile join the next attempt.
+                await DelayAsync(backoff.Next()).ConfigureAwait(false);
             }
         }
         finally
@@ -103,19 +102,17 @@ internal sealed class OutcomeRecorder
         }
     }
 
-    private async Task RecordFinishesAsync(List<JobCompletion> finishes)
+    /// <summary>Records <paramref name="outcomes"/>; returns those to try again.</summary>
+    private async Task<List<JobOutcome>> RecordAsync(List<JobOutcome> outcomes, int failures)
     {
-        if (finishes.Count == 0)
-        {
-            return;
-        }
-
+        var failed = new List<JobOutcome>();
+        var finishes = outcomes.Where(o => o.Finish is not null).Select(o => o.Finish!.Value).ToList();
         if (finishes.Count > 1)
         {
             try
             {
-                await _store.FinishJobsAsync([.. finishes], CancellationToken.None).ConfigureAwait(false);
-                return;
+                await _store.FinishJobsAsync(finishes, CancellationToken.None).ConfigureAwait(false);
+                finishes.Clear();
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
@@ -126,51 +123,66 @@ internal sealed class OutcomeRecorder
 
         foreach (var finish in finishes)
         {
-            await RecordAsync(finish.JobId, "finish", () => _store.FinishJobsAsync([finish], CancellationToken.None))
-                .ConfigureAwait(false);
+            if (!await TryRecordAsync(finish.JobId, "finish", failures, () => _store.FinishJobsAsync([finish], CancellationToken.None))
+                .ConfigureAwait(false))
+            {
+                failed.Add(JobOutcome.Finished(finish));
+            }
+        }
+
+        foreach (var retry in outcomes.Select(o => o.Retry).OfType<RetryJobParams>())
+        {
+            if (!await TryRecordAsync(retry.JobId, "retry", failures, () => _store.RetryJobAsync(retry, CancellationToken.None))
+                .ConfigureAwait(false))
+            {
+                failed.Add(JobOutcome.Retried(retry));
+            }
+        }
+
+        return failed;
+    }
+
+    /// <summary>Writes one outcome; returns false when it should be tried again.</summary>
+    private async Task<bool> TryRecordAsync(long jobId, string operation, int failures, Func<ValueTask> write)
+    {
+        try
+        {
+            await write().ConfigureAwait(false);
+            if (failures > 0)
+            {
+                WorkerLog.RecordOutcomeRecovered(_logger, jobId, failures);
+            }
+
+            return true;
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
+        {
+            // The contract's "no such job / not in a status for this": trying again cannot help.
+            WorkerLog.RecordOutcomeRejected(_logger, jobId, operation, exception);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            if (_giveUp.IsCancellationRequested)
+            {
+                WorkerLog.RecordOutcomeAbandoned(_logger, jobId, operation, exception);
+                return true;
+            }
+
+            WorkerLog.RecordOutcomeFailed(_logger, jobId, operation, failures + 1, exception);
+            return false;
         }
     }
 
-    private async Task RecordAsync(long jobId, string operation, Func<ValueTask> write)
+    private async Task DelayAsync(TimeSpan delay)
     {
-        var backoff = default(Backoff);
-        while (true)
+        try
         {
-            try
-            {
-                await write().ConfigureAwait(false);
-                if (backoff.Failures > 0)
-                {
-                    WorkerLog.RecordOutcomeRecovered(_logger, jobId, backoff.Failures);
-                }
-
-                return;
-            }
-            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
-            {
-                // The contract's "no such job / not in a status for this": retrying cannot help.
-                WorkerLog.RecordOutcomeRejected(_logger, jobId, operation, exception);
-                return;
-            }
-            catch (Exception exception) when (exception is not OutOfMemoryException)
-            {
-                if (_giveUp.IsCancellationRequested)
-                {
-                    WorkerLog.RecordOutcomeAbandoned(_logger, jobId, operation, exception);
-                    return;
-                }
-
-                var delay = backoff.Next();
-                WorkerLog.RecordOutcomeFailed(_logger, jobId, operation, backoff.Failures, delay.TotalSeconds, exception);
-                try
-                {
-                    await Task.Delay(delay, _timeProvider, _giveUp.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Given up: one last attempt.
-                }
-            }
+            await Task.Delay(delay, _timeProvider, _giveUp.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Given up: one last attempt.
         }
     }
 }

@@ -83,9 +83,8 @@ internal static partial class WorkerLog
     public static partial void RecordOutcomesFailed(ILogger logger, int jobCount, Exception exception);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning,
-        Message = "Recording the {Operation} of job {JobId} failed ({Failures} time(s)); retrying in {DelaySeconds:0.0} s")]
-    public static partial void RecordOutcomeFailed(
-        ILogger logger, long jobId, string operation, int failures, double delaySeconds, Exception exception);
+        Message = "Recording the {Operation} of job {JobId} failed ({Failures} time(s)); will try again")]
+    public static partial void RecordOutcomeFailed(ILogger logger, long jobId, string operation, int failures, Exception exception);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Information,
         Message = "Recorded the outcome of job {JobId} after {Failures} failed attempt(s)")]
