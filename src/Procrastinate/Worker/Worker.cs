@@ -175,7 +175,7 @@ public sealed class Worker
         List<Task> sideLoops =
         [
             SideLoopAsync("Heartbeat", _settings.UpdateHeartbeatInterval, false,
-                token => _store.UpdateHeartbeatAsync(workerId, token), sideToken),
+                token => _store.UpdateHeartbeatAsync(Interlocked.Read(ref _workerId), token), sideToken),
             SideLoopAsync("Polling for aborts", _settings.AbortJobPollingInterval, false, PollAbortsAsync, sideToken),
         ];
         if (_settings.RecoverStalledJobs)
@@ -204,8 +204,8 @@ public sealed class Worker
                 await DisposeQuietlyAsync(subscription).ConfigureAwait(false);
             }
 
-            await UnregisterAsync(workerId).ConfigureAwait(false);
-            WorkerLog.StopWorker(_logger, Name, workerId);
+            await UnregisterAsync().ConfigureAwait(false);
+            WorkerLog.StopWorker(_logger, Name, Id);
         }
     }
 
@@ -252,18 +252,21 @@ public sealed class Worker
                 IReadOnlyList<Job> jobs;
                 try
                 {
-                    jobs = await _store.FetchJobsAsync(new FetchJobsParams(workerId, Queues, free), stop).ConfigureAwait(false);
+                    // Not cancellable: a fetch cancelled after the store marked jobs as running would strand them.
+                    jobs = await _store.FetchJobsAsync(new FetchJobsParams(workerId, Queues, free), CancellationToken.None)
+                        .ConfigureAwait(false);
                     backoff.Reset();
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    break;
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
                     var delay = backoff.Next();
                     WorkerLog.StoreCallFailed(_logger, "Fetching jobs", delay.TotalSeconds, exception);
                     await DelayAsync(delay, stop).ConfigureAwait(false);
+                    if (IsUnknownWorker(exception) && await RegisterAgainAsync().ConfigureAwait(false) is { } newId)
+                    {
+                        workerId = newId;
+                    }
+
                     continue;
                 }
 
@@ -287,6 +290,29 @@ public sealed class Worker
 
             await _fetchSignal.WaitAsync(Backoff.Jitter(_settings.FetchJobPollingInterval), _time, stop)
                 .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a fetch failed because this worker's row is gone: another worker pruned it after an outage longer than
+    /// <see cref="WorkerOptions.StalledWorkerTimeout"/> (PostgreSQL reports a foreign key violation, SQLSTATE 23503).
+    /// </summary>
+    private static bool IsUnknownWorker(Exception exception) =>
+        exception is System.Data.Common.DbException { SqlState: "23503" };
+
+    /// <summary>Registers a new id after the old one was pruned; heartbeats and fetches use it from then on.</summary>
+    private async Task<long?> RegisterAgainAsync()
+    {
+        try
+        {
+            var newId = await _store.RegisterWorkerAsync(CancellationToken.None).ConfigureAwait(false);
+            WorkerLog.RegisteredAgain(_logger, Interlocked.Exchange(ref _workerId, newId), newId);
+            return newId;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            WorkerLog.StoreCallFailed(_logger, "Registering the worker again", 0, exception);
+            return null;
         }
     }
 
@@ -505,6 +531,9 @@ public sealed class Worker
 
     private async ValueTask RecoverStalledJobsAsync(CancellationToken cancellationToken)
     {
+        // A heartbeat first: after an outage longer than the stalled timeout, this worker must not take its own
+        // running jobs for stalled.
+        await _store.UpdateHeartbeatAsync(Interlocked.Read(ref _workerId), cancellationToken).ConfigureAwait(false);
         var ids = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, cancellationToken).ConfigureAwait(false);
         if (ids.Count > 0)
         {
@@ -589,8 +618,9 @@ public sealed class Worker
         }
     }
 
-    private async Task UnregisterAsync(long workerId)
+    private async Task UnregisterAsync()
     {
+        var workerId = Interlocked.Read(ref _workerId);
         try
         {
             await _store.UnregisterWorkerAsync(workerId, CancellationToken.None).ConfigureAwait(false);

@@ -52,6 +52,10 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Cannot install signal handlers: {Reason}")]
     public static partial void SkipSignalHandlers(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning,
+        Message = "Worker id {OldWorkerId} is no longer registered (pruned by another worker); registered again as {WorkerId}")]
+    public static partial void RegisteredAgain(ILogger logger, long oldWorkerId, long workerId);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Starting job {CallString}")]
     public static partial void StartJob(ILogger logger, string callString);
 
