@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The project's test command (the README's and CI's): installs PostgreSQL when its binaries are missing, checks
+# formatting, builds, runs every test project, prints "N passed, N failed" and fails on any failure or no test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+have_pg_binaries() {
+  command -v initdb >/dev/null 2>&1 && return 0
+  command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ] && return 0
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null 2>&1
+}
+
+if [ -z "${PROCRASTINATE_TEST_DSN:-}" ] && ! have_pg_binaries; then
+  echo "test.sh: PostgreSQL binaries not found; installing the postgresql package" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+  # The package may start a cluster of its own; the tests start their own servers.
+  $SUDO service postgresql stop >/dev/null 2>&1 || true
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+echo "== restore and build"
+dotnet restore Procrastinate.sln
+dotnet build Procrastinate.sln --no-restore -c Debug -nodeReuse:false
+
+echo "== formatting (dotnet format whitespace/style --verify-no-changes)"
+dotnet format whitespace Procrastinate.sln --verify-no-changes
+dotnet format style Procrastinate.sln --no-restore --verify-no-changes
+
+echo "== tests"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Procrastinate.sln --no-build -c Debug 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One summary line per test assembly: "Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, ..."
+read -r passed failed skipped assemblies < <(grep -E '^(Passed|Failed)!  - Failed:' "$log" | awk -F'[:,]' '
+  { f += $2; p += $4; s += $6; n++ } END { printf "%d %d %d %d\n", p, f, s, n }')
+echo
+echo "test assemblies: ${assemblies}"
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+  echo "test.sh: FAILED (dotnet test exit code $status)" >&2
+  exit 1
+fi
+if [ "$passed" -eq 0 ]; then
+  echo "test.sh: no test ran" >&2
+  exit 1
+fi
