@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace Procrastinate.Tests.Workers;
 
 public class WorkerAbortTests

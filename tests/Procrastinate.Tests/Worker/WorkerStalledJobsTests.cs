@@ -1,5 +1,4 @@
 using Procrastinate.Storage;
-using Xunit;
 
 namespace Procrastinate.Tests.Workers;
 
