@@ -364,7 +364,7 @@ public sealed class Worker
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // A fault of the worker's own (not of the task): the job fails rather than staying in doing.
-            WorkerLog.JobFailed(_logger, job.CallString, "Error", 0, exception);
+            WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", 0, exception);
         }
         finally
         {
@@ -401,7 +401,7 @@ public sealed class Worker
         var job = running.Job;
         if (error is null)
         {
-            WorkerLog.JobEnded(_logger, job.CallString, "Success", seconds);
+            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Success", seconds, null);
             return Finish(job, JobStatus.Succeeded);
         }
 
@@ -412,7 +412,7 @@ public sealed class Worker
                 WorkerLog.TaskNotFound(_logger, job.TaskName, job.Id);
             }
 
-            WorkerLog.JobFailed(_logger, job.CallString, "Error", seconds, error);
+            WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", seconds, error);
             return Finish(job, JobStatus.Failed);
         }
 
@@ -424,25 +424,25 @@ public sealed class Worker
         };
         if (abortReason == AbortReason.UserRequest)
         {
-            WorkerLog.JobEnded(_logger, job.CallString, "Aborted", seconds);
+            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Aborted", seconds, null);
             return Finish(job, JobStatus.Aborted);
         }
 
         var retry = GetRetry(task, job, error);
         if (retry is not null)
         {
-            WorkerLog.JobEndedWithError(
-                _logger, job.CallString, abortReason is null ? "Error, to retry" : "Aborted, to retry", seconds, error);
+            var outcome = abortReason is null ? "Error, to retry" : "Aborted, to retry";
+            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, outcome, seconds, error);
             return JobOutcome.Retried(retry);
         }
 
         if (abortReason is not null)
         {
-            WorkerLog.JobEnded(_logger, job.CallString, "Aborted", seconds);
+            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Aborted", seconds, null);
             return Finish(job, JobStatus.Aborted);
         }
 
-        WorkerLog.JobFailed(_logger, job.CallString, "Error", seconds, error);
+        WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", seconds, error);
         return Finish(job, JobStatus.Failed);
     }
 

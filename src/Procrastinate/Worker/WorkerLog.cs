@@ -59,17 +59,10 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Starting job {CallString}")]
     public static partial void StartJob(ILogger logger, string callString);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information,
-        Message = "Job {CallString} ended with status: {Outcome}, lasted {DurationSeconds:0.000} s")]
-    public static partial void JobEnded(ILogger logger, string callString, string outcome, double durationSeconds);
-
-    [LoggerMessage(EventId = 202, Level = LogLevel.Error,
-        Message = "Job {CallString} ended with status: {Outcome}, lasted {DurationSeconds:0.000} s")]
-    public static partial void JobFailed(ILogger logger, string callString, string outcome, double durationSeconds, Exception exception);
-
-    [LoggerMessage(EventId = 203, Level = LogLevel.Information,
-        Message = "Job {CallString} ended with status: {Outcome}, lasted {DurationSeconds:0.000} s")]
-    public static partial void JobEndedWithError(ILogger logger, string callString, string outcome, double durationSeconds, Exception exception);
+    /// <summary>Procrastinate's one line per job outcome: ERROR for a final failure, else INFO.</summary>
+    [LoggerMessage(EventId = 201, Message = "Job {CallString} ended with status: {Outcome}, lasted {DurationSeconds:0.000} s")]
+    public static partial void JobEnded(
+        ILogger logger, LogLevel level, string callString, string outcome, double durationSeconds, Exception? exception);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Aborting job {JobId}: {Reason}")]
     public static partial void AbortJob(ILogger logger, long jobId, AbortReason reason);
