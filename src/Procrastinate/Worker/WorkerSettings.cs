@@ -1,0 +1,122 @@
+namespace Procrastinate;
+
+/// <summary>
+/// <see cref="WorkerOptions"/> with every member resolved: per-run options over the app's worker defaults over
+/// Procrastinate's defaults, then checked.
+/// </summary>
+internal sealed record WorkerSettings
+{
+    private static readonly WorkerOptions ProcrastinateDefaults = new()
+    {
+        Name = "worker",
+        Concurrency = 1,
+        Wait = true,
+        FetchJobPollingInterval = TimeSpan.FromSeconds(5),
+        AbortJobPollingInterval = TimeSpan.FromSeconds(5),
+        ListenNotify = true,
+        DeleteJobs = DeleteJobsCondition.Never,
+        UpdateHeartbeatInterval = TimeSpan.FromSeconds(10),
+        StalledWorkerTimeout = TimeSpan.FromSeconds(30),
+        RecoverStalledJobs = true,
+        InstallSignalHandlers = true,
+    };
+
+    public required IReadOnlyList<string>? Queues { get; init; }
+
+    public required string Name { get; init; }
+
+    public required int Concurrency { get; init; }
+
+    public required bool Wait { get; init; }
+
+    public required TimeSpan FetchJobPollingInterval { get; init; }
+
+    public required TimeSpan AbortJobPollingInterval { get; init; }
+
+    public required TimeSpan? ShutdownGracefulTimeout { get; init; }
+
+    public required bool ListenNotify { get; init; }
+
+    public required DeleteJobsCondition DeleteJobs { get; init; }
+
+    public required IReadOnlyDictionary<string, object?>? AdditionalContext { get; init; }
+
+    public required TimeSpan UpdateHeartbeatInterval { get; init; }
+
+    public required TimeSpan StalledWorkerTimeout { get; init; }
+
+    public required bool RecoverStalledJobs { get; init; }
+
+    public required IReadOnlyList<JobMiddleware> Middleware { get; init; }
+
+    public required bool InstallSignalHandlers { get; init; }
+
+    /// <summary>How often the stalled-job sweeper looks: half the stalled timeout, at most once a second.</summary>
+    public TimeSpan StalledJobsSweepInterval =>
+        TimeSpan.FromTicks(Math.Max(StalledWorkerTimeout.Ticks / 2, TimeSpan.TicksPerSecond));
+
+    /// <summary>Resolves <paramref name="options"/> over <paramref name="appDefaults"/> over Procrastinate's defaults.</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public static WorkerSettings Resolve(WorkerOptions? options, WorkerOptions? appDefaults)
+    {
+        var merged = (options ?? new WorkerOptions()).MergeOver(appDefaults).MergeOver(ProcrastinateDefaults);
+        var settings = new WorkerSettings
+        {
+            Queues = merged.Queues is { } queues ? [.. queues] : null,
+            Name = merged.Name!,
+            Concurrency = merged.Concurrency!.Value,
+            Wait = merged.Wait!.Value,
+            FetchJobPollingInterval = merged.FetchJobPollingInterval!.Value,
+            AbortJobPollingInterval = merged.AbortJobPollingInterval!.Value,
+            ShutdownGracefulTimeout = merged.ShutdownGracefulTimeout,
+            ListenNotify = merged.ListenNotify!.Value,
+            DeleteJobs = merged.DeleteJobs!.Value,
+            AdditionalContext = merged.AdditionalContext,
+            UpdateHeartbeatInterval = merged.UpdateHeartbeatInterval!.Value,
+            StalledWorkerTimeout = merged.StalledWorkerTimeout!.Value,
+            RecoverStalledJobs = merged.RecoverStalledJobs!.Value,
+            Middleware = merged.Middleware ?? [],
+            InstallSignalHandlers = merged.InstallSignalHandlers!.Value,
+        };
+        settings.Validate();
+        return settings;
+    }
+
+    private void Validate()
+    {
+        if (Concurrency < 1)
+        {
+            throw new ArgumentException($"Concurrency must be at least 1 (got {Concurrency}).", nameof(WorkerOptions.Concurrency));
+        }
+
+        RequirePositive(FetchJobPollingInterval, nameof(WorkerOptions.FetchJobPollingInterval));
+        RequirePositive(AbortJobPollingInterval, nameof(WorkerOptions.AbortJobPollingInterval));
+        RequirePositive(UpdateHeartbeatInterval, nameof(WorkerOptions.UpdateHeartbeatInterval));
+        RequirePositive(StalledWorkerTimeout, nameof(WorkerOptions.StalledWorkerTimeout));
+        if (ShutdownGracefulTimeout is { } graceful && graceful < TimeSpan.Zero)
+        {
+            throw new ArgumentException("ShutdownGracefulTimeout cannot be negative.", nameof(WorkerOptions.ShutdownGracefulTimeout));
+        }
+
+        if (StalledWorkerTimeout <= UpdateHeartbeatInterval)
+        {
+            // A live worker would look stalled between two heartbeats and its jobs would run twice.
+            throw new ArgumentException(
+                $"StalledWorkerTimeout ({StalledWorkerTimeout}) must be longer than UpdateHeartbeatInterval ({UpdateHeartbeatInterval}).",
+                nameof(WorkerOptions.StalledWorkerTimeout));
+        }
+
+        if (Queues is { Count: 0 })
+        {
+            throw new ArgumentException("Queues cannot be empty; use null for all queues.", nameof(WorkerOptions.Queues));
+        }
+    }
+
+    private static void RequirePositive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{name} must be positive (got {value}).", name);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+namespace Procrastinate.Tests.Workers;
+
+public class WorkerShutdownTests
+{
+    [Theory]
+    [InlineData(false, JobStatus.Aborted, 1)]
+    [InlineData(true, JobStatus.Todo, 1)]
+    public async Task GracefulTimeout_FastJobSucceedsSlowJobIsAbortedOrBackInTodo(
+        bool retries, JobStatus slowStatus, int slowAttempts)
+    {
+        var kit = new WorkerTestKit();
+        var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fastStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseFast = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        AbortReason? slowReason = null;
+        kit.AddTask("slow", async context =>
+        {
+            slowStarted.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+            finally
+            {
+                slowReason = context.AbortReason;
+            }
+
+            return null;
+        }, retries ? new RetryStrategy(maxAttempts: 3, wait: 3600) : null);
+        kit.AddTask("fast", async _ =>
+        {
+            fastStarted.TrySetResult();
+            await releaseFast.Task;
+            return null;
+        });
+        var slow = await kit.DeferAsync("slow");
+        var fast = await kit.DeferAsync("fast");
+        var worker = kit.StartWorker(new WorkerOptions
+        {
+            Concurrency = 2,
+            ShutdownGracefulTimeout = TimeSpan.FromMilliseconds(300),
+        }, out var run);
+        await Task.WhenAll(slowStarted.Task, fastStarted.Task).WaitAsync(WorkerTestKit.WaitLimit);
+
+        worker.Stop();
+        releaseFast.SetResult();
+        await run.WaitAsync(WorkerTestKit.WaitLimit);
+
+        Assert.Equal(JobStatus.Succeeded, await kit.StatusAsync(fast));
+        Assert.Equal(AbortReason.Shutdown, slowReason);
+        var slowJob = await kit.GetJobAsync(slow);
+        Assert.Equal(slowStatus, slowJob.Status);
+        Assert.Equal(slowAttempts, slowJob.Attempts);
+    }
+
+    [Fact]
+    public async Task StopWithoutTimeout_WaitsForRunningJobs()
+    {
+        var kit = new WorkerTestKit();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        kit.AddTask("job", async _ =>
+        {
+            started.TrySetResult();
+            await release.Task;
+            return null;
+        });
+        var id = await kit.DeferAsync("job");
+        var worker = kit.StartWorker(null, out var run);
+        await started.Task.WaitAsync(WorkerTestKit.WaitLimit);
+
+        worker.Stop();
+        await Task.Delay(100);
+        Assert.False(run.IsCompleted);
+        release.SetResult();
+        await run.WaitAsync(WorkerTestKit.WaitLimit);
+
+        Assert.Equal(JobStatus.Succeeded, await kit.StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task StopThenAbort_AbortsRunningJobsAtOnce()
+    {
+        var kit = new WorkerTestKit();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        kit.AddTask("endless", async context =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            return null;
+        });
+        var id = await kit.DeferAsync("endless");
+        var worker = kit.StartWorker(null, out var run);
+        await started.Task.WaitAsync(WorkerTestKit.WaitLimit);
+
+        worker.Stop();
+        worker.Abort();
+        await run.WaitAsync(WorkerTestKit.WaitLimit);
+
+        Assert.Equal(JobStatus.Aborted, await kit.StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task StoppedWorker_FetchesNoMoreJobs()
+    {
+        var kit = new WorkerTestKit();
+        kit.AddTask("t", _ => { });
+        var worker = kit.StartWorker(null, out var run);
+        await worker.Started.WaitAsync(WorkerTestKit.WaitLimit);
+        worker.Stop();
+        await run.WaitAsync(WorkerTestKit.WaitLimit);
+
+        var id = await kit.DeferAsync("t");
+        await Task.Delay(100);
+
+        Assert.Equal(JobStatus.Todo, await kit.StatusAsync(id));
+        Assert.Equal(0, worker.FetchedJobCount);
+    }
+
+    [Fact]
+    public async Task RunAsyncTwice_Throws()
+    {
+        var kit = new WorkerTestKit();
+        var worker = new Worker(kit.App, WorkerTestKit.FastOptions(new WorkerOptions { Wait = false }));
+        await worker.RunAsync().WaitAsync(WorkerTestKit.WaitLimit);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => worker.RunAsync());
+    }
+}
