@@ -1,6 +1,6 @@
 using System.ComponentModel;
-using System.Text;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
