@@ -246,19 +246,26 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             ValidateQueue(parameters.Queue, nameof(parameters));
         }
 
-        await RunAsync(
-            async connection =>
-            {
-                using var command = Sql.Command(connection, SqlQueries.RetryJob)
-                    .With(NpgsqlDbType.Bigint, parameters.JobId)
-                    .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
-                    .With(NpgsqlDbType.Integer, parameters.Priority)
-                    .With(NpgsqlDbType.Varchar, parameters.Queue)
-                    .With(NpgsqlDbType.Varchar, parameters.Lock);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                return true;
-            },
-            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RunAsync(
+                async connection =>
+                {
+                    using var command = Sql.Command(connection, SqlQueries.RetryJob)
+                        .With(NpgsqlDbType.Bigint, parameters.JobId)
+                        .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
+                        .With(NpgsqlDbType.Integer, parameters.Priority)
+                        .With(NpgsqlDbType.Varchar, parameters.Queue)
+                        .With(NpgsqlDbType.Varchar, parameters.Lock);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AlreadyEnqueuedException e) when (e.QueueingLock is null)
+        {
+            throw await NameConflictingLockAsync(e, [parameters.JobId], cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -374,7 +381,15 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                      .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat))
                                      .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, locked.ToArray()))
                     {
-                        retried = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            retried = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (PostgresException e) when (_connections.Translate(e) is AlreadyEnqueuedException { QueueingLock: null } conflict)
+                        {
+                            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                            throw await NameConflictingLockAsync(conflict, locked, cancellationToken).ConfigureAwait(false);
+                        }
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -540,8 +555,9 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 var translated = _connections.Translate(e);
                 if (translated is AlreadyEnqueuedException { QueueingLock: null })
                 {
+                    var locks = jobs.Select(j => j.QueueingLock).OfType<string>().ToList();
                     translated = new AlreadyEnqueuedException(
-                        await FindConflictingLockAsync(jobs, cancellationToken).ConfigureAwait(false), e);
+                        await FindConflictingLockAsync(locks, cancellationToken).ConfigureAwait(false), e);
                 }
 
                 if (translated is null)
@@ -554,10 +570,47 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         }
     }
 
-    /// <summary>The queueing lock that conflicted when the server redacted the error's DETAIL.</summary>
-    private async ValueTask<string?> FindConflictingLockAsync(IReadOnlyList<JobToDefer> jobs, CancellationToken cancellationToken)
+    /// <summary>
+    /// A retry's queueing-lock conflict, naming the lock when the server redacted the error's DETAIL: the retried jobs'
+    /// locks, looked up after the failed statement rolled back.
+    /// </summary>
+    private async ValueTask<AlreadyEnqueuedException> NameConflictingLockAsync(
+        AlreadyEnqueuedException conflict, IReadOnlyList<long> jobIds, CancellationToken cancellationToken)
     {
-        var locks = jobs.Select(j => j.QueueingLock).OfType<string>().ToList();
+        List<string> locks;
+        try
+        {
+            locks = await RunAsync(
+                async connection =>
+                {
+                    using var command = Sql.Command(connection, SqlQueries.QueueingLocksOfJobs)
+                        .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, jobIds.ToArray());
+                    var found = new List<string>();
+                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            found.Add(reader.GetString(0));
+                        }
+                    }
+
+                    return found;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or ProcrastinateException)
+        {
+            return conflict;
+        }
+
+        var name = await FindConflictingLockAsync(locks, cancellationToken).ConfigureAwait(false);
+        return name is null ? conflict : new AlreadyEnqueuedException(name, conflict.InnerException);
+    }
+
+    /// <summary>The queueing lock that conflicted when the server redacted the error's DETAIL.</summary>
+    private async ValueTask<string?> FindConflictingLockAsync(List<string> locks, CancellationToken cancellationToken)
+    {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var queueingLock in locks)
         {

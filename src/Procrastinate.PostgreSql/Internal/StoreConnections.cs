@@ -7,6 +7,8 @@ internal sealed class StoreConnections : IAsyncDisposable
 {
     internal const string QueueingLockIndex = "procrastinate_jobs_queueing_lock_idx_v1";
 
+    private const string AbortRequestedCheck = "check_not_todo_abort_requested";
+
     private const string ApplyHint =
         "The Procrastinate schema is missing from this database{0}: apply it with the command line's `schema --apply` " +
         "or PostgreSqlJobStore.ApplySchemaAsync().";
@@ -111,6 +113,21 @@ internal sealed class StoreConnections : IAsyncDisposable
         if (exception.SqlState == PostgresErrorCodes.RaiseException)
         {
             return new InvalidOperationException(exception.MessageText, exception);
+        }
+
+        if (exception.SqlState == PostgresErrorCodes.CheckViolation && exception.ConstraintName == AbortRequestedCheck)
+        {
+            // SCHEMA.md 0 #9: retrying a failed job whose abort was requested would make a waiting abort-requested job.
+            return new InvalidOperationException(
+                "The job cannot go back to todo: its abort was requested (check_not_todo_abort_requested).", exception);
+        }
+
+        if ((exception.SqlState == PostgresErrorCodes.InvalidTextRepresentation
+                && exception.MessageText.Contains("json", StringComparison.OrdinalIgnoreCase))
+            || exception.SqlState == PostgresErrorCodes.UntranslatableCharacter)
+        {
+            // The only text the statements cast is the job arguments, to jsonb.
+            return new ArgumentException($"The job arguments are not valid jsonb: {exception.MessageText}", exception);
         }
 
         return null;
