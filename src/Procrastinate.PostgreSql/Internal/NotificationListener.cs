@@ -206,6 +206,20 @@ internal sealed partial class NotificationListener : IAsyncDisposable
         connection.Notification -= OnNotification;
         try
         {
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                // The pool does not reset connections (No Reset On Close): stop listening before handing it back.
+                using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                await unlisten.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        {
+            LogCloseFailed(e);
+        }
+
+        try
+        {
             await connection.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
