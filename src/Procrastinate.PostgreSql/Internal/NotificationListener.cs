@@ -207,7 +207,7 @@ internal sealed partial class NotificationListener : IAsyncDisposable
         try
         {
             // The connection goes back to the pool: without UNLISTEN it would keep receiving (and buffering) this
-            // listener's notifications for whoever opens it next, even a listener of other queues.
+            // listener's notifications for whoever opens it next (the pool skips Npgsql's reset on close).
             if (connection.State == System.Data.ConnectionState.Open)
             {
                 using var unlisten = new NpgsqlCommand("UNLISTEN *", connection) { CommandTimeout = 5 };

@@ -52,6 +52,15 @@ internal sealed class StoreConnections : IAsyncDisposable
                 builder.AutoPrepareMinUsages = 2;
             }
 
+            // The typed builder knows every keyword; only a plain one tells whether the caller gave this one.
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString ?? string.Empty };
+            if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+            {
+                // The store leaves no session state behind (the listener UNLISTENs before it lets go), so the reset
+                // Npgsql would otherwise send ahead of every reuse (seven statements) is pure cost.
+                builder.NoResetOnClose = true;
+            }
+
             var dataSourceBuilder = new NpgsqlSlimDataSourceBuilder(builder.ConnectionString);
             dataSourceBuilder.EnableArrays();
             dataSourceBuilder.EnableTransportSecurity();
