@@ -55,8 +55,8 @@ internal sealed class CronTicks
         // Every instant t of the window shows t + offset(t) on the wall clock, and offset(t) is one of the two ends'.
         var offsetAfter = _zone.GetUtcOffset(after);
         var offsetUntil = _zone.GetUtcOffset(until);
-        var localStart = after.UtcDateTime + (offsetAfter < offsetUntil ? offsetAfter : offsetUntil);
-        var localEnd = until.UtcDateTime + (offsetAfter > offsetUntil ? offsetAfter : offsetUntil);
+        var localStart = WallClock(after, offsetAfter < offsetUntil ? offsetAfter : offsetUntil);
+        var localEnd = WallClock(until, offsetAfter > offsetUntil ? offsetAfter : offsetUntil);
 
         // NCrontab's start and end are both exclusive; a tick exactly at "until" belongs in.
         return _schedule.GetNextOccurrences(localStart.AddTicks(-1), localEnd.AddTicks(1))
@@ -99,6 +99,9 @@ internal sealed class CronTicks
         return ticks.Count > 0 ? ticks[0] : null;
     }
 
+    private static DateTime WallClock(DateTimeOffset instant, TimeSpan offset) =>
+        DateTime.SpecifyKind(instant.UtcDateTime + offset, DateTimeKind.Unspecified);
+
     /// <summary>The instant of a wall-clock time of the zone; <see langword="null"/> for one a clock jump skips.</summary>
     private DateTimeOffset? ToInstant(DateTime local)
     {
@@ -108,6 +111,6 @@ internal sealed class CronTicks
         }
 
         var offset = _zone.IsAmbiguousTime(local) ? _zone.GetAmbiguousTimeOffsets(local).Max() : _zone.GetUtcOffset(local);
-        return new DateTimeOffset(local, offset);
+        return new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), offset);
     }
 }
