@@ -27,7 +27,7 @@ public sealed class PeriodicAttribute : Attribute
     /// <summary>
     /// The time zone (IANA id such as <c>"Europe/Paris"</c>, or Windows id) whose wall clock the cron follows; UTC when
     /// unset. A wall-clock time skipped by a daylight-saving jump has no tick; a repeated one ticks once.
-    /// Procrastinate 3.9 has no such option: a Python worker sharing the schedule must use UTC.
+    /// Procrastinate 3.9 has no such option: keep schedules shared with Python workers in UTC, so ticks match.
     /// </summary>
     public string? TimeZone { get; set; }
 }

@@ -1,5 +1,5 @@
-using Procrastinate.PostgreSql.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
+using Procrastinate.PostgreSql.Tests.Infrastructure;
 using Procrastinate.Storage;
 
 namespace Procrastinate.PostgreSql.Tests.Periodic;
