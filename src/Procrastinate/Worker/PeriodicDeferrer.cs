@@ -54,6 +54,13 @@ internal sealed partial class PeriodicDeferrer
     /// <summary>How many schedules run.</summary>
     public int ScheduleCount => _schedules.Count;
 
+    /// <summary>Defers due ticks until the worker stops (or its side loops end); never throws.</summary>
+    public async Task RunAsync(CancellationToken stopping, CancellationToken cancelled)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancelled);
+        await RunAsync(either.Token).ConfigureAwait(false);
+    }
+
     /// <summary>Defers due ticks until <paramref name="cancellationToken"/> fires; never throws otherwise.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -33,6 +33,15 @@ public sealed class PeriodicTests : PostgresTest
 
         await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(60));
 
+        // A tick deferred just as the workers stopped waits for the next worker: run it without deferring more.
+        var sameTaskNotPeriodic = new TaskDefinition
+        {
+            Name = TickEverySecond.Name,
+            Invoke = TickEverySecond.Definition.Invoke,
+            ValidateArgs = TickEverySecond.Definition.ValidateArgs,
+        };
+        await App(sameTaskNotPeriodic).RunWorkerAsync(options with { Wait = false }).WaitAsync(TimeSpan.FromSeconds(60));
+
         var jobs = await Store.ListJobsAsync(new JobFilter { TaskName = "tests.pg.every_second" });
         var deferred = jobs.Select(j => Timestamp(j.Args)).Order().ToList();
         Assert.True(deferred.Count >= 3, $"only {deferred.Count} tick(s) in 5 s");
@@ -60,6 +69,22 @@ public sealed class PeriodicTests : PostgresTest
         Assert.True(await deferrer.DeferDueTicksAsync(DateTimeOffset.FromUnixTimeSeconds(tick).AddSeconds(0.5), CancellationToken.None));
 
         Assert.Single(await Store.ListJobsAsync(new JobFilter { TaskName = TickEverySecond.Name }));
+    }
+
+    [Fact]
+    public async Task OnceALaterTickIsClaimed_AnOlderOneIsNeverDeferred()
+    {
+        var app = App(TickEverySecond.Definition);
+        JobToDefer JobAt(long tick) => app.CreateJob(TickEverySecond.Definition, $$"""{"timestamp": {{tick}}}""");
+        Assert.NotNull(await Store.DeferPeriodicJobAsync(JobAt(100), "", 100));
+        Assert.NotNull(await Store.DeferPeriodicJobAsync(JobAt(101), "", 101));
+
+        // The database dropped the claim of 100 when 101 was claimed; a late worker must still not defer 100 again.
+        Assert.Null(await Store.DeferPeriodicJobAsync(JobAt(100), "", 100));
+        Assert.Null(await Store.DeferPeriodicJobAsync(JobAt(101), "", 101));
+        Assert.NotNull(await Store.DeferPeriodicJobAsync(JobAt(100), "other id", 100));
+
+        Assert.Equal(3, await Database.CountJobsAsync());
     }
 
     [Fact]

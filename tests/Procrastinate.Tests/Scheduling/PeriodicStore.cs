@@ -5,7 +5,8 @@ using Procrastinate.Tests.Workers;
 namespace Procrastinate.Tests.Scheduling;
 
 /// <summary>
-/// A store whose periodic defers claim (task, periodic id, timestamp) once, as the database does, and record every
+/// A store whose periodic defers claim (task, periodic id, timestamp) once, never behind a later claim, as the
+/// PostgreSQL store does, and record every
 /// job created; it can fail on demand and reject queueing locks it is told are taken.
 /// </summary>
 internal sealed class PeriodicStore(TimeProvider? time = null) : DelegatingJobStore(new FakeJobStore(time))
@@ -47,10 +48,12 @@ internal sealed class PeriodicStore(TimeProvider? time = null) : DelegatingJobSt
 
         lock (_claims)
         {
-            if (!_claims.Add((job.TaskName, periodicId, deferTimestamp)))
+            if (_claims.Any(c => c.Task == job.TaskName && c.PeriodicId == periodicId && c.Timestamp >= deferTimestamp))
             {
                 return ValueTask.FromResult<long?>(null);
             }
+
+            _claims.Add((job.TaskName, periodicId, deferTimestamp));
         }
 
         var id = Interlocked.Increment(ref _nextId);
