@@ -130,6 +130,11 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Calls <c>procrastinate_defer_periodic_job_v2</c>, which deletes the claims older than the tick it defers; so
+    /// that a late worker cannot claim such an old tick again, the defer is refused once the same or a later tick of
+    /// the schedule is claimed, under a transaction-scoped advisory lock per schedule that .NET workers share.
+    /// </remarks>
     public async ValueTask<long?> DeferPeriodicJobAsync(
         JobToDefer job,
         string periodicId,
@@ -141,17 +146,33 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         return await RunAsync(
             async connection =>
             {
-                using var command = Sql.Command(connection, SqlQueries.DeferPeriodicJob)
-                    .With(NpgsqlDbType.Varchar, job.Queue)
-                    .With(NpgsqlDbType.Varchar, job.Lock)
-                    .With(NpgsqlDbType.Varchar, job.QueueingLock)
-                    .With(NpgsqlDbType.Varchar, job.TaskName)
-                    .With(NpgsqlDbType.Integer, job.Priority)
-                    .With(NpgsqlDbType.Varchar, periodicId)
-                    .With(NpgsqlDbType.Bigint, deferTimestamp)
-                    .With(NpgsqlDbType.Text, job.Args);
-                var id = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                return id is long value ? value : (long?)null;
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    using (var command = Sql.Command(connection, SqlQueries.LockPeriodicSchedule, transaction)
+                               .With(NpgsqlDbType.Text, job.TaskName)
+                               .With(NpgsqlDbType.Text, periodicId))
+                    {
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    object? id;
+                    using (var command = Sql.Command(connection, SqlQueries.DeferPeriodicJob, transaction)
+                               .With(NpgsqlDbType.Varchar, job.Queue)
+                               .With(NpgsqlDbType.Varchar, job.Lock)
+                               .With(NpgsqlDbType.Varchar, job.QueueingLock)
+                               .With(NpgsqlDbType.Varchar, job.TaskName)
+                               .With(NpgsqlDbType.Integer, job.Priority)
+                               .With(NpgsqlDbType.Varchar, periodicId)
+                               .With(NpgsqlDbType.Bigint, deferTimestamp)
+                               .With(NpgsqlDbType.Text, job.Args))
+                    {
+                        id = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return id is long value ? value : (long?)null;
+                }
             },
             cancellationToken).ConfigureAwait(false);
     }

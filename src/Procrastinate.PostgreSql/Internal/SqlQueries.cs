@@ -16,6 +16,8 @@ internal static class SqlQueries
 
     public static string DeferJob => Get("defer_job");
 
+    public static string LockPeriodicSchedule => Get("lock_periodic_schedule");
+
     public static string DeferPeriodicJob => Get("defer_periodic_job");
 
     public static string FetchJobs => Get("fetch_jobs");

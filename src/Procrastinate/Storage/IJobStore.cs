@@ -26,7 +26,8 @@ public interface IJobStore
 
     /// <summary>
     /// Defers the tick <paramref name="deferTimestamp"/> of a periodic schedule unless any worker already did;
-    /// returns the new job id, or <see langword="null"/> when the tick was already claimed.
+    /// returns the new job id, or <see langword="null"/> when the tick, or a later tick of the same task and periodic
+    /// id, was already claimed (the database forgets older claims, so a late worker must not claim them again).
     /// </summary>
     /// <exception cref="AlreadyEnqueuedException">The job's queueing lock is taken.</exception>
     ValueTask<long?> DeferPeriodicJobAsync(

@@ -180,6 +180,7 @@ public sealed class Worker
             SideLoopAsync("Heartbeat", _settings.UpdateHeartbeatInterval, false,
                 token => _store.UpdateHeartbeatAsync(Interlocked.Read(ref _workerId), token), sideToken),
             SideLoopAsync("Polling for aborts", _settings.AbortJobPollingInterval, false, PollAbortsAsync, sideToken),
+            new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideToken),
         ];
         if (_settings.RecoverStalledJobs)
         {
