@@ -1,3 +1,4 @@
+using Procrastinate.Testing.InMemory;
 using Procrastinate.Storage;
 
 namespace Procrastinate.Tests.Workers;
@@ -52,7 +53,7 @@ public class WorkerRetryTests
     public async Task RetryStrategyWaits_ScheduleTheRetryByTheFormula()
     {
         var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var recording = new RecordingStore(new FakeJobStore(new FrozenTime(now)));
+        var recording = new RecordingStore(new InMemoryJobStore(new FrozenTime(now)));
         var kit = new WorkerTestKit(recording, time: new FrozenTime(now));
         kit.AddTask("slow", _ => throw new IOException(), new RetryStrategy(maxAttempts: 3, wait: 1, linearWait: 2, exponentialWait: 3));
         var id = await kit.DeferAsync("slow");

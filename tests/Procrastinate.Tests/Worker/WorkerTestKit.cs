@@ -1,3 +1,4 @@
+using Procrastinate.Testing.InMemory;
 using Procrastinate.Storage;
 
 namespace Procrastinate.Tests.Workers;
@@ -9,7 +10,7 @@ internal sealed class WorkerTestKit
 
     public WorkerTestKit(IJobStore? store = null, WorkerOptions? workerDefaults = null, TimeProvider? time = null)
     {
-        Store = store ?? new FakeJobStore(time);
+        Store = store ?? new InMemoryJobStore(time);
         Logs = new CapturingLoggerFactory();
         App = new ProcrastinateApp(Store, new ProcrastinateAppOptions
         {
