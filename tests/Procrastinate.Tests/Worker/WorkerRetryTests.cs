@@ -1,5 +1,5 @@
-using Procrastinate.Testing.InMemory;
 using Procrastinate.Storage;
+using Procrastinate.Testing.InMemory;
 
 namespace Procrastinate.Tests.Workers;
 
