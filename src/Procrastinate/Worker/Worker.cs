@@ -249,6 +249,9 @@ public sealed class Worker
             var free = Concurrency - _running.Count;
             if (free > 0)
             {
+                // Taken before the fetch: an outcome recorded while the fetch runs may release a lock the fetch
+                // already skipped, so an empty fetch proves the queues caught up only if nothing was in flight.
+                var idleBeforeFetch = _running.IsEmpty && _recorder!.Pending == 0;
                 IReadOnlyList<Job> jobs;
                 try
                 {
@@ -281,7 +284,7 @@ public sealed class Worker
                     continue;
                 }
 
-                if (jobs.Count == 0 && !_settings.Wait && _running.IsEmpty && _recorder!.Pending == 0)
+                if (jobs.Count == 0 && !_settings.Wait && idleBeforeFetch)
                 {
                     RequestStop("no job left to run (wait = false)");
                     break;
