@@ -314,6 +314,8 @@ public sealed partial class TaskGenerator
                 SpecialType.System_UInt32 => ValueKind.UInt32,
                 SpecialType.System_Int64 => ValueKind.Int64,
                 SpecialType.System_UInt64 => ValueKind.UInt64,
+                SpecialType.System_IntPtr => ValueKind.IntPtr,
+                SpecialType.System_UIntPtr => ValueKind.UIntPtr,
                 SpecialType.System_Single => ValueKind.Single,
                 SpecialType.System_Double => ValueKind.Double,
                 SpecialType.System_Decimal => ValueKind.Decimal,
