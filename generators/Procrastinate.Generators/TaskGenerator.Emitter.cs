@@ -161,8 +161,8 @@ public sealed partial class TaskGenerator
                         DiagnosticDescriptors.DuplicateTaskName,
                         task.Location?.ToLocation(),
                         name,
-                        Display(other),
-                        Display(task)));
+                        "'" + Display(other) + "'",
+                        "'" + Display(task) + "'"));
                     unique = false;
                 }
             }

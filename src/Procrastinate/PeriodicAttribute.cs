@@ -3,7 +3,7 @@ namespace Procrastinate;
 /// <summary>
 /// Defers the task on a cron schedule, evaluated in UTC. Five fields, or six with seconds first
 /// (<c>"* * * * * *"</c> runs every second). Stack several with distinct <see cref="PeriodicId"/> values.
-/// The task receives the tick's Unix time when it declares a <c>long timestamp</c> parameter.
+/// The task must declare a <c>long timestamp</c> parameter (PROC014): it receives the tick's Unix time.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true, Inherited = false)]
 public sealed class PeriodicAttribute : Attribute

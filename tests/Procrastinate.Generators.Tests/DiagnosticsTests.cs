@@ -129,6 +129,22 @@ public class DiagnosticsTests
     }
 
     [Fact]
+    public void AliasRepeatingTheTasksOwnName_PROC006()
+    {
+        var source = """
+            public static partial class Tasks
+            {
+                [Task(Name = "run", Aliases = ["run"])] public static partial void Run() { }
+                [Task(Name = "go", Aliases = ["old", "old"])] public static partial void Go() { }
+            }
+            """;
+        AssertDiagnostics(source, ("PROC006", "Aliases = [\"old\", \"old\"]"), ("PROC006", "Aliases = [\"run\"]"));
+        Assert.Contains(
+            GeneratorHarness.Run(source).GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)),
+            m => m.StartsWith("Task name 'run' is used by both 'Tasks.Run' and its own name or another of its aliases", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void InvalidCron_PROC007AtTheAttribute()
     {
         var source = """
@@ -136,10 +152,10 @@ public class DiagnosticsTests
             {
                 [Task]
                 [Periodic("61 * * * *")]
-                [Periodic("* * * *")]
-                [Periodic("0 0 31 feb xyz")]
-                [Periodic("*/0 * * * * *")]
-                [Periodic("5-1 * * * *")]
+                [Periodic("* * * *", PeriodicId = "b")]
+                [Periodic("0 0 31 feb xyz", PeriodicId = "c")]
+                [Periodic("*/0 * * * * *", PeriodicId = "d")]
+                [Periodic("5-1 * * * *", PeriodicId = "e")]
                 public static partial void Run(long timestamp) { }
             }
             """;
@@ -150,6 +166,29 @@ public class DiagnosticsTests
             ("PROC007", "\"0 0 31 feb xyz\""),
             ("PROC007", "\"*/0 * * * * *\""),
             ("PROC007", "\"5-1 * * * *\""));
+    }
+
+    [Fact]
+    public void PeriodicTaskWithoutLongTimestampOrWithRepeatedId_PROC014()
+    {
+        var source = """
+            public static partial class Tasks
+            {
+                [Task] [Periodic("* * * * *")] public static partial void NoTimestamp(int count = 0) { }
+                [Task] [Periodic("* * * * *")] public static partial void IntTimestamp(int timestamp) { }
+                [Task] [Periodic("* * * * *")] public static partial void Renamed([TaskArgument("timestamp")] long tick) { }
+                [Task] [Periodic("0 * * * *", PeriodicId = "a")] [Periodic("1 * * * *", PeriodicId = "a")] public static partial void Twice(long timestamp) { }
+            }
+            """;
+        AssertDiagnostics(
+            source,
+            ("PROC014", "Periodic(\"* * * * *\")"),
+            ("PROC014", "Periodic(\"* * * * *\")"),
+            ("PROC014", "Periodic(\"1 * * * *\", PeriodicId = \"a\")"));
+        var messages = GeneratorHarness.Run(source).GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains(messages, m => m.Contains("'Tasks.NoTimestamp'", StringComparison.Ordinal) && m.Contains("add a 'long timestamp' parameter", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.IntTimestamp'", StringComparison.Ordinal) && m.Contains("declare it 'long'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.Twice'", StringComparison.Ordinal) && m.Contains("PeriodicId 'a'", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -265,6 +304,31 @@ public class DiagnosticsTests
                 }
             }
             """, ("PROC013", "Hidden"), ("PROC013", "Instance"), ("PROC013", "Nested"));
+    }
+
+    [Fact]
+    public void EveryDescriptor_HasAHelpPageAReleaseEntryAndATest()
+    {
+        var descriptors = typeof(Diagnostics.DiagnosticDescriptors)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+            .ToList();
+        var releases = File.ReadAllText(Path.Combine(BuildInfo.RepositoryRoot, "generators", "Procrastinate.Generators", "AnalyzerReleases.Unshipped.md"));
+        var testNames = typeof(DiagnosticsTests).GetMethods().Select(m => m.Name).ToList();
+        Assert.Equal(14, descriptors.Count);
+        Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
+        foreach (var descriptor in descriptors)
+        {
+            Assert.EndsWith("/docs/diagnostics/" + descriptor.Id + ".md", descriptor.HelpLinkUri, StringComparison.Ordinal);
+            var page = Path.Combine(BuildInfo.RepositoryRoot, "docs", "diagnostics", descriptor.Id + ".md");
+            Assert.True(File.Exists(page), page + " is missing");
+            var text = File.ReadAllText(page);
+            Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, text, StringComparison.Ordinal);
+            Assert.Contains("## How to fix", text, StringComparison.Ordinal);
+            Assert.Contains("```csharp", text, StringComparison.Ordinal);
+            Assert.Contains(descriptor.Id + " | Procrastinate | Error | " + descriptor.Title, releases, StringComparison.Ordinal);
+            Assert.Contains(testNames, n => n.Contains("_" + descriptor.Id, StringComparison.Ordinal));
+        }
     }
 
     [Fact]

@@ -64,15 +64,15 @@ internal static class LineDiff
                 x++;
                 y++;
             }
-            else if (y < b.Length && (x == a.Length || lengths[x, y + 1] >= lengths[x + 1, y]))
-            {
-                edits.Add((x, '+', b[y]));
-                y++;
-            }
-            else
+            else if (x < a.Length && (y == b.Length || lengths[x + 1, y] >= lengths[x, y + 1]))
             {
                 edits.Add((x, '-', a[x]));
                 x++;
+            }
+            else
+            {
+                edits.Add((x, '+', b[y]));
+                y++;
             }
         }
 
