@@ -36,29 +36,15 @@ public sealed partial class TaskGenerator
             "[global::System.CodeDom.Compiler.GeneratedCode(\"Procrastinate.Generators\", \""
             + typeof(Emitter).Assembly.GetName().Version!.ToString(3) + "\")]";
 
-        /// <summary>Reports diagnostics, then emits every task that has none, and the registry.</summary>
-        public static void Emit(
+        /// <summary>Reports the diagnostics of each task and those found across tasks (coverage, unique names).</summary>
+        public static void ReportDiagnostics(
             SourceProductionContext context,
             ImmutableArray<TaskModel> tasks,
-            ImmutableArray<JsonContextModel> jsonContexts,
-            string assemblyName)
+            ImmutableArray<JsonContextModel> jsonContexts)
         {
-            var coverage = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var jsonContext in jsonContexts.OrderBy(static c => c.TypeName, StringComparer.Ordinal))
-            {
-                foreach (var covered in jsonContext.CoveredTypes)
-                {
-                    if (!coverage.ContainsKey(covered))
-                    {
-                        coverage.Add(covered, jsonContext.TypeName);
-                    }
-                }
-            }
-
+            var coverage = Coverage(jsonContexts);
             var names = new Dictionary<string, TaskModel>(StringComparer.Ordinal);
             var handles = new Dictionary<string, TaskModel>(StringComparer.Ordinal);
-            var hintNames = new HashSet<string>(StringComparer.Ordinal);
-            var registered = new List<string>();
             foreach (var task in tasks)
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
@@ -67,9 +53,27 @@ public sealed partial class TaskGenerator
                     context.ReportDiagnostic(diagnostic.ToDiagnostic());
                 }
 
-                var emitHandle = task.EmitHandle
-                    && CheckCoverage(context, task, coverage)
-                    && CheckUnique(context, task, names, handles);
+                _ = CanEmitHandle(task, coverage, names, handles, context.ReportDiagnostic);
+            }
+        }
+
+        /// <summary>Emits every task (its definition, and its handle when it has no error) and the registry.</summary>
+        /// <remarks>Makes the same decisions as <see cref="ReportDiagnostics"/>, from location-free models.</remarks>
+        public static void Emit(
+            SourceProductionContext context,
+            ImmutableArray<TaskModel> tasks,
+            ImmutableArray<JsonContextModel> jsonContexts,
+            string assemblyName)
+        {
+            var coverage = Coverage(jsonContexts);
+            var names = new Dictionary<string, TaskModel>(StringComparer.Ordinal);
+            var handles = new Dictionary<string, TaskModel>(StringComparer.Ordinal);
+            var hintNames = new HashSet<string>(StringComparer.Ordinal);
+            var registered = new List<string>();
+            foreach (var task in tasks)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                var emitHandle = CanEmitHandle(task, coverage, names, handles, report: null);
                 if (!task.EmitDefinition && !emitHandle)
                 {
                     continue;
@@ -89,6 +93,33 @@ public sealed partial class TaskGenerator
                 context.AddSource("Procrastinate.Generated.Registry.g.cs", WriteRegistry(assemblyName, registered));
             }
         }
+
+        /// <summary>Which context serves each covered type (the first by name when several do).</summary>
+        private static Dictionary<string, string> Coverage(ImmutableArray<JsonContextModel> jsonContexts)
+        {
+            var coverage = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var jsonContext in jsonContexts.OrderBy(static c => c.TypeName, StringComparer.Ordinal))
+            {
+                foreach (var covered in jsonContext.CoveredTypes)
+                {
+                    if (!coverage.ContainsKey(covered))
+                    {
+                        coverage.Add(covered, jsonContext.TypeName);
+                    }
+                }
+            }
+
+            return coverage;
+        }
+
+        /// <summary>Whether the task gets a handle: no error of its own, covered types, unique names.</summary>
+        private static bool CanEmitHandle(
+            TaskModel task,
+            Dictionary<string, string> coverage,
+            Dictionary<string, TaskModel> names,
+            Dictionary<string, TaskModel> handles,
+            Action<Diagnostic>? report) =>
+            task.EmitHandle && CheckCoverage(task, coverage, report) && CheckUnique(task, names, handles, report);
 
         /// <summary>The registry class name: the assembly name's letters and digits, then <c>Tasks</c>.</summary>
         public static string RegistryClassName(string assemblyName)
@@ -122,7 +153,7 @@ public sealed partial class TaskGenerator
             return candidate;
         }
 
-        private static bool CheckCoverage(SourceProductionContext context, TaskModel task, Dictionary<string, string> coverage)
+        private static bool CheckCoverage(TaskModel task, Dictionary<string, string> coverage, Action<Diagnostic>? report)
         {
             var covered = true;
             foreach (var parameter in task.Parameters)
@@ -131,7 +162,7 @@ public sealed partial class TaskGenerator
                 {
                     if (type.Kind == ValueKind.Context && !coverage.ContainsKey(type.ContextTypeName!))
                     {
-                        context.ReportDiagnostic(Diagnostic.Create(
+                        report?.Invoke(Diagnostic.Create(
                             DiagnosticDescriptors.UncoveredParameterType,
                             parameter.Location?.ToLocation(),
                             parameter.Name.TrimStart('@'),
@@ -147,17 +178,17 @@ public sealed partial class TaskGenerator
         }
 
         private static bool CheckUnique(
-            SourceProductionContext context,
             TaskModel task,
             Dictionary<string, TaskModel> names,
-            Dictionary<string, TaskModel> handles)
+            Dictionary<string, TaskModel> handles,
+            Action<Diagnostic>? report)
         {
             var unique = true;
             foreach (var name in new[] { task.TaskName }.Concat(task.Aliases))
             {
                 if (names.TryGetValue(name, out var other))
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(
+                    report?.Invoke(Diagnostic.Create(
                         DiagnosticDescriptors.DuplicateTaskName,
                         task.Location?.ToLocation(),
                         name,
@@ -170,7 +201,7 @@ public sealed partial class TaskGenerator
             var handle = HandleTypeName(task);
             if (handles.TryGetValue(handle, out var clash))
             {
-                context.ReportDiagnostic(Diagnostic.Create(
+                report?.Invoke(Diagnostic.Create(
                     DiagnosticDescriptors.GeneratedNameClash,
                     task.Location?.ToLocation(),
                     "handle type",

@@ -107,17 +107,48 @@ public class IncrementalityTests
     }
 
     [Fact]
-    public void MethodBodyChanged_ModelsUnchangedAndNothingRegenerated()
+    public void MethodBodyChanged_NothingRegenerated()
     {
-        // The last method's body: nothing the models record (names, types, spans of identifiers and attributes)
-        // moves. An edit above a task moves its recorded location and so does regenerate it.
+        // The first method's body: the second task's recorded location moves (its diagnostics would be reported at
+        // the new place), but the location-free models the sources are made from stay equal.
         var compilation = GeneratorHarness.Compile(TaskFile, UnrelatedFile, SnapshotTests.OrderContext);
-        var edited = Edit(compilation, "System.Console.WriteLine(count);", "System.Console.WriteLine(count + 1);\n        return;");
+        var edited = Edit(compilation, "First(string letter) { }", "First(string letter)\n    {\n        System.Console.WriteLine(letter);\n    }");
 
         var result = RunTwice(compilation, edited);
 
-        Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Unchanged], StepReasons(result, TrackingNames.Tasks));
-        AssertAllCachedOrUnchanged(result);
+        Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Tasks));
+        Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged], StepReasons(result, TrackingNames.EmitModels));
+        Assert.All(StepReasons(result, TrackingNames.Combined), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+    }
+
+    [Fact]
+    public void EditAboveATaskWithAnError_ReportsTheErrorAtItsNewPlace()
+    {
+        var compilation = GeneratorHarness.Compile("""
+            public static partial class Tasks
+            {
+                [Task] public static partial void A() { }
+                [Task(Queue = "")] public static partial void B() { }
+            }
+            """, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "A() { }", "A()\n    {\n        System.Console.WriteLine();\n    }");
+
+        var result = RunTwice(compilation, edited);
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("PROC009", diagnostic.Id);
+        var tree = edited.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        Assert.Same(edited.SyntaxTrees.Single(t => t.GetText().ToString().Contains("WriteLine", StringComparison.Ordinal)), tree);
+        Assert.Equal("Queue = \"\"", tree.GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void LastMethodBodyChanged_EveryStepCachedOrUnchanged()
+    {
+        var compilation = GeneratorHarness.Compile(TaskFile, UnrelatedFile, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "System.Console.WriteLine(count);", "System.Console.WriteLine(count + 1);\n        return;");
+
+        AssertAllCachedOrUnchanged(RunTwice(compilation, edited));
     }
 
     [Fact]
@@ -129,6 +160,7 @@ public class IncrementalityTests
         var result = RunTwice(compilation, edited);
 
         Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Tasks));
+        Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.EmitModels));
         Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Combined));
         Assert.Contains("\"*/7 * * * *\"", result.GeneratedSources.Single(s => s.HintName == "App.Tasks.Last.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
