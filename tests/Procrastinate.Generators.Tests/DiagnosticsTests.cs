@@ -6,9 +6,12 @@ namespace Procrastinate.Generators.Tests;
 public class DiagnosticsTests
 {
     /// <summary>Runs the generator and asserts the exact set of generator diagnostics (ID and the marked text).</summary>
-    private static GeneratorResult AssertDiagnostics(string source, params (string Id, string Text)[] expected)
+    private static GeneratorResult AssertDiagnostics(string source, params (string Id, string Text)[] expected) =>
+        AssertDiagnostics([source], expected);
+
+    private static GeneratorResult AssertDiagnostics(string[] sources, params (string Id, string Text)[] expected)
     {
-        var result = GeneratorHarness.Run(source);
+        var result = GeneratorHarness.Run(sources);
         var actual = result.GeneratorDiagnostics
             .Select(d => (d.Id, Text: result.Output.SyntaxTrees.Single(t => t.FilePath == d.Location.GetLineSpan().Path).GetText().ToString(d.Location.SourceSpan)))
             .OrderBy(d => d.Id, StringComparer.Ordinal)
@@ -29,28 +32,22 @@ public class DiagnosticsTests
     [Fact]
     public void ValidTasks_NoDiagnosticsAndOutputCompiles()
     {
-        AssertDiagnostics("""
-            using System.Text.Json.Serialization;
-            namespace App.Tasks;
-            public sealed record Order(int Id);
-            [JsonSerializable(typeof(Order))]
-            internal partial class OrderContext : JsonSerializerContext
-            {
-                public OrderContext(System.Text.Json.JsonSerializerOptions? options) : base(options) { }
-                public static OrderContext Default { get; } = new(null);
-                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
-                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
-            }
-            public static partial class Shop
-            {
-                [Task(Queue = "orders", Retry = 3, RetryOn = [typeof(TimeoutException)])]
-                [Periodic("0 4 * * sun")]
-                public static partial Task Ship(Order order, long timestamp, List<Order>? previous = null, CancellationToken ct = default) => Task.CompletedTask;
+        AssertDiagnostics(
+            [
+                SnapshotTests.OrderContext,
+                """
+                namespace App.Shop;
+                public static partial class Orders
+                {
+                    [Task(Queue = "orders", Retry = 3, RetryOn = [typeof(TimeoutException)])]
+                    [Periodic("0 4 * * sun")]
+                    public static partial Task Ship(Order order, long timestamp, List<Order>? previous = null, CancellationToken ct = default) => Task.CompletedTask;
 
-                [Task]
-                internal static partial void Audit(string @event, JobContext context) { }
-            }
-            """);
+                    [Task]
+                    internal static partial void Audit(string @event, JobContext context) { }
+                }
+                """,
+            ]);
     }
 
     [Fact]

@@ -268,6 +268,7 @@ public class RoundTripTests
         Assert.Equal(names.Count, names.Distinct().Count());
         var registry = new TaskRegistry(ProcrastinateGeneratorsTestsTasks.All);
         Assert.Same(SendEmail.Definition, registry.Get("send_email_old"));
-        Assert.Throws<InvalidOperationException>(() => registry.AddRange(ProcrastinateGeneratorsTestsTasks.All));
+        var duplicate = Assert.Throws<InvalidOperationException>(() => registry.AddRange(ProcrastinateGeneratorsTestsTasks.All));
+        Assert.Contains($"'{ProcrastinateGeneratorsTestsTasks.All[0].Name}' is registered twice", duplicate.Message, StringComparison.Ordinal);
     }
 }
