@@ -97,7 +97,8 @@ public sealed partial class TaskGenerator
             var parameters = ParseParameters(method, taskName, diagnostics, ref isPublic);
             CheckQueue(settings.Queue, taskName, attributeSyntax, diagnostics);
             var retry = ParseRetry(attribute, taskName, attributeSyntax, diagnostics);
-            var periodic = ParsePeriodic(method, taskName, diagnostics, cancellationToken);
+            CheckAliases(taskName, settings.Aliases, displayName, attributeSyntax, diagnostics);
+            var periodic = ParsePeriodic(method, taskName, parameters, diagnostics, cancellationToken);
             CheckNameClashes(context.SemanticModel.Compilation, method, parameters, taskName, methodLocation, diagnostics);
 
             var structurallyValid = containingTypes is not null && isPartial && !method.IsGenericMethod;
@@ -314,6 +315,8 @@ public sealed partial class TaskGenerator
                 SpecialType.System_UInt32 => ValueKind.UInt32,
                 SpecialType.System_Int64 => ValueKind.Int64,
                 SpecialType.System_UInt64 => ValueKind.UInt64,
+                SpecialType.System_IntPtr => ValueKind.IntPtr,
+                SpecialType.System_UIntPtr => ValueKind.UIntPtr,
                 SpecialType.System_Single => ValueKind.Single,
                 SpecialType.System_Double => ValueKind.Double,
                 SpecialType.System_Decimal => ValueKind.Decimal,
@@ -629,18 +632,50 @@ public sealed partial class TaskGenerator
             return false;
         }
 
+        private static void CheckAliases(
+            string taskName,
+            List<string> aliases,
+            string displayName,
+            AttributeSyntax? attributeSyntax,
+            List<DiagnosticInfo> diagnostics)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal) { taskName };
+            foreach (var alias in aliases)
+            {
+                if (!names.Add(alias))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.DuplicateTaskName,
+                        ArgumentLocation(attributeSyntax, "Aliases"),
+                        alias,
+                        "'" + displayName + "'",
+                        "its own name or another of its aliases"));
+                }
+            }
+        }
+
         private static List<PeriodicModel> ParsePeriodic(
             IMethodSymbol method,
             string taskName,
+            List<ParameterModel> parameters,
             List<DiagnosticInfo> diagnostics,
             CancellationToken cancellationToken)
         {
             var schedules = new List<PeriodicModel>();
+            var periodicIds = new HashSet<string>(StringComparer.Ordinal);
+            var isFirst = true;
             foreach (var attribute in method.GetAttributes())
             {
                 if (attribute.AttributeClass?.ToDisplayString() != "Procrastinate.PeriodicAttribute")
                 {
                     continue;
+                }
+
+                var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+                if (isFirst)
+                {
+                    isFirst = false;
+                    CheckTimestampParameter(parameters, taskName, LocationInfo.From(syntax), diagnostics);
                 }
 
                 var cron = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string : null;
@@ -663,10 +698,18 @@ public sealed partial class TaskGenerator
                     }
                 }
 
+                if (!periodicIds.Add(periodicId))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InvalidPeriodicTask,
+                        LocationInfo.From(syntax),
+                        taskName,
+                        "two [Periodic] attributes have the PeriodicId '" + periodicId + "'; give each schedule its own PeriodicId"));
+                }
+
                 var error = CronValidator.Validate(cron);
                 if (error is not null)
                 {
-                    var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
                     var location = syntax?.ArgumentList?.Arguments.FirstOrDefault() is { } first
                         ? LocationInfo.From(first)
                         : LocationInfo.From(syntax);
@@ -678,6 +721,27 @@ public sealed partial class TaskGenerator
             }
 
             return schedules;
+        }
+
+        /// <summary>
+        /// Periodic jobs always carry the tick's Unix time under <c>timestamp</c> (the database checks it), so a task
+        /// without that argument would fail every periodic job with an unknown key.
+        /// </summary>
+        private static void CheckTimestampParameter(
+            List<ParameterModel> parameters,
+            string taskName,
+            LocationInfo? location,
+            List<DiagnosticInfo> diagnostics)
+        {
+            var timestamp = parameters.FirstOrDefault(static p => p.Kind == ParameterKind.Argument && p.JsonKey == "timestamp");
+            // Declaring 'timestamp' is optional (the generated reader accepts the key either way), as issue 7 asks.
+            var problem = timestamp is not null && timestamp.Type?.Kind != ValueKind.Int64
+                ? "its 'timestamp' argument is '" + timestamp.TypeName.Replace("global::", "") + "'; periodic jobs pass a Unix time, declare it 'long'"
+                : null;
+            if (problem is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPeriodicTask, location, taskName, problem));
+            }
         }
 
         private static void CheckNameClashes(

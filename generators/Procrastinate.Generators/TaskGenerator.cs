@@ -40,7 +40,20 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => compilation.AssemblyName ?? "")
             .WithTrackingName(TrackingNames.AssemblyName);
 
-        var combined = tasks.Collect()
+        // Diagnostics carry source locations, which move with any edit above them; the generated sources do not. So
+        // diagnostics are reported from their own output, and the sources come from location-free models: an edit
+        // that only moves a task regenerates nothing.
+        var diagnosticsInput = tasks.Collect()
+            .Combine(jsonContexts.Collect())
+            .WithTrackingName(TrackingNames.DiagnosticsInput);
+        context.RegisterSourceOutput(
+            diagnosticsInput,
+            static (productionContext, source) => Emitter.ReportDiagnostics(productionContext, source.Left, source.Right));
+
+        var emitModels = tasks
+            .Select(static (task, _) => task.WithoutLocations())
+            .WithTrackingName(TrackingNames.EmitModels);
+        var combined = emitModels.Collect()
             .Combine(jsonContexts.Collect())
             .Combine(assemblyName)
             .WithTrackingName(TrackingNames.Combined);

@@ -12,6 +12,12 @@ internal static class TrackingNames
     /// <summary>The assembly name (names the registry).</summary>
     public const string AssemblyName = nameof(AssemblyName);
 
-    /// <summary>All tasks, contexts and the assembly name together.</summary>
+    /// <summary>All task models (with locations and diagnostics) and contexts: the input of diagnostic reporting.</summary>
+    public const string DiagnosticsInput = nameof(DiagnosticsInput);
+
+    /// <summary>Each task model without source locations or diagnostics: what the sources are made from.</summary>
+    public const string EmitModels = nameof(EmitModels);
+
+    /// <summary>All emit models, contexts and the assembly name together: the input of source generation.</summary>
     public const string Combined = nameof(Combined);
 }

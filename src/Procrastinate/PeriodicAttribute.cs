@@ -4,7 +4,7 @@ namespace Procrastinate;
 /// Defers the task on a cron schedule, evaluated in UTC unless <see cref="TimeZone"/> says otherwise. Five fields,
 /// or six with seconds first
 /// (<c>"* * * * * *"</c> runs every second). Stack several with distinct <see cref="PeriodicId"/> values.
-/// The task receives the tick's Unix time when it declares a <c>long timestamp</c> parameter.
+/// The task receives the tick's Unix time when it declares a <c>long timestamp</c> parameter (another type is PROC014).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true, Inherited = false)]
 public sealed class PeriodicAttribute : Attribute

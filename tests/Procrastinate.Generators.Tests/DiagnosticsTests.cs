@@ -6,9 +6,12 @@ namespace Procrastinate.Generators.Tests;
 public class DiagnosticsTests
 {
     /// <summary>Runs the generator and asserts the exact set of generator diagnostics (ID and the marked text).</summary>
-    private static GeneratorResult AssertDiagnostics(string source, params (string Id, string Text)[] expected)
+    private static GeneratorResult AssertDiagnostics(string source, params (string Id, string Text)[] expected) =>
+        AssertDiagnostics([source], expected);
+
+    private static GeneratorResult AssertDiagnostics(string[] sources, params (string Id, string Text)[] expected)
     {
-        var result = GeneratorHarness.Run(source);
+        var result = GeneratorHarness.Run(sources);
         var actual = result.GeneratorDiagnostics
             .Select(d => (d.Id, Text: result.Output.SyntaxTrees.Single(t => t.FilePath == d.Location.GetLineSpan().Path).GetText().ToString(d.Location.SourceSpan)))
             .OrderBy(d => d.Id, StringComparer.Ordinal)
@@ -29,28 +32,22 @@ public class DiagnosticsTests
     [Fact]
     public void ValidTasks_NoDiagnosticsAndOutputCompiles()
     {
-        AssertDiagnostics("""
-            using System.Text.Json.Serialization;
-            namespace App.Tasks;
-            public sealed record Order(int Id);
-            [JsonSerializable(typeof(Order))]
-            internal partial class OrderContext : JsonSerializerContext
-            {
-                public OrderContext(System.Text.Json.JsonSerializerOptions? options) : base(options) { }
-                public static OrderContext Default { get; } = new(null);
-                protected override System.Text.Json.JsonSerializerOptions? GeneratedSerializerOptions => null;
-                public override System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type) => null;
-            }
-            public static partial class Shop
-            {
-                [Task(Queue = "orders", Retry = 3, RetryOn = [typeof(TimeoutException)])]
-                [Periodic("0 4 * * sun")]
-                public static partial Task Ship(Order order, long timestamp, List<Order>? previous = null, CancellationToken ct = default) => Task.CompletedTask;
+        AssertDiagnostics(
+            [
+                SnapshotTests.OrderContext,
+                """
+                namespace App.Shop;
+                public static partial class Orders
+                {
+                    [Task(Queue = "orders", Retry = 3, RetryOn = [typeof(TimeoutException)])]
+                    [Periodic("0 4 * * sun")]
+                    public static partial Task Ship(Order order, long timestamp, List<Order>? previous = null, CancellationToken ct = default) => Task.CompletedTask;
 
-                [Task]
-                internal static partial void Audit(string @event, JobContext context) { }
-            }
-            """);
+                    [Task]
+                    internal static partial void Audit(string @event, JobContext context) { }
+                }
+                """,
+            ]);
     }
 
     [Fact]
@@ -129,6 +126,22 @@ public class DiagnosticsTests
     }
 
     [Fact]
+    public void AliasRepeatingTheTasksOwnName_PROC006()
+    {
+        var source = """
+            public static partial class Tasks
+            {
+                [Task(Name = "run", Aliases = ["run"])] public static partial void Run() { }
+                [Task(Name = "go", Aliases = ["old", "old"])] public static partial void Go() { }
+            }
+            """;
+        AssertDiagnostics(source, ("PROC006", "Aliases = [\"old\", \"old\"]"), ("PROC006", "Aliases = [\"run\"]"));
+        Assert.Contains(
+            GeneratorHarness.Run(source).GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)),
+            m => m.StartsWith("Task name 'run' is used by both 'Tasks.Run' and its own name or another of its aliases", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void InvalidCron_PROC007AtTheAttribute()
     {
         var source = """
@@ -136,10 +149,10 @@ public class DiagnosticsTests
             {
                 [Task]
                 [Periodic("61 * * * *")]
-                [Periodic("* * * *")]
-                [Periodic("0 0 31 feb xyz")]
-                [Periodic("*/0 * * * * *")]
-                [Periodic("5-1 * * * *")]
+                [Periodic("* * * *", PeriodicId = "b")]
+                [Periodic("0 0 31 feb xyz", PeriodicId = "c")]
+                [Periodic("*/0 * * * * *", PeriodicId = "d")]
+                [Periodic("5-1 * * * *", PeriodicId = "e")]
                 public static partial void Run(long timestamp) { }
             }
             """;
@@ -150,6 +163,29 @@ public class DiagnosticsTests
             ("PROC007", "\"0 0 31 feb xyz\""),
             ("PROC007", "\"*/0 * * * * *\""),
             ("PROC007", "\"5-1 * * * *\""));
+    }
+
+    [Fact]
+    public void PeriodicTaskWithANonLongTimestampOrARepeatedId_PROC014()
+    {
+        var source = """
+            public static partial class Tasks
+            {
+                [Task] [Periodic("* * * * *")] public static partial void NoTimestamp(int count = 0) { }
+                [Task] [Periodic("* * * * *")] public static partial void IntTimestamp(int timestamp) { }
+                [Task] [Periodic("* * * * *")] public static partial void Renamed([TaskArgument("timestamp")] long tick) { }
+                [Task] [Periodic("0 * * * *", PeriodicId = "a")] [Periodic("1 * * * *", PeriodicId = "a")] public static partial void Twice(long timestamp) { }
+            }
+            """;
+        // NoTimestamp is fine: declaring the tick's timestamp is optional.
+        AssertDiagnostics(
+            source,
+            ("PROC014", "Periodic(\"* * * * *\")"),
+            ("PROC014", "Periodic(\"1 * * * *\", PeriodicId = \"a\")"));
+        var messages = GeneratorHarness.Run(source).GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.DoesNotContain(messages, m => m.Contains("'Tasks.NoTimestamp'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.IntTimestamp'", StringComparison.Ordinal) && m.Contains("declare it 'long'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.Twice'", StringComparison.Ordinal) && m.Contains("PeriodicId 'a'", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -265,6 +301,31 @@ public class DiagnosticsTests
                 }
             }
             """, ("PROC013", "Hidden"), ("PROC013", "Instance"), ("PROC013", "Nested"));
+    }
+
+    [Fact]
+    public void EveryDescriptor_HasAHelpPageAReleaseEntryAndATest()
+    {
+        var descriptors = typeof(Diagnostics.DiagnosticDescriptors)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+            .ToList();
+        var releases = File.ReadAllText(Path.Combine(BuildInfo.RepositoryRoot, "generators", "Procrastinate.Generators", "AnalyzerReleases.Unshipped.md"));
+        var testNames = typeof(DiagnosticsTests).GetMethods().Select(m => m.Name).ToList();
+        Assert.Equal(14, descriptors.Count);
+        Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
+        foreach (var descriptor in descriptors)
+        {
+            Assert.EndsWith("/docs/diagnostics/" + descriptor.Id + ".md", descriptor.HelpLinkUri, StringComparison.Ordinal);
+            var page = Path.Combine(BuildInfo.RepositoryRoot, "docs", "diagnostics", descriptor.Id + ".md");
+            Assert.True(File.Exists(page), page + " is missing");
+            var text = File.ReadAllText(page);
+            Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, text, StringComparison.Ordinal);
+            Assert.Contains("## How to fix", text, StringComparison.Ordinal);
+            Assert.Contains("```csharp", text, StringComparison.Ordinal);
+            Assert.Contains(descriptor.Id + " | Procrastinate | Error | " + descriptor.Title, releases, StringComparison.Ordinal);
+            Assert.Contains(testNames, n => n.Contains("_" + descriptor.Id, StringComparison.Ordinal));
+        }
     }
 
     [Fact]

@@ -43,11 +43,11 @@ internal static class DiagnosticDescriptors
         "Task argument type needs a JsonSerializerContext",
         "Parameter '{0}' of task '{1}' has type '{2}', which no JsonSerializerContext of this assembly covers; add [JsonSerializable(typeof({3}))] to a JsonSerializerContext");
 
-    /// <summary>PROC006: <c>Task name '{0}' is used by both '{1}' and '{2}'</c>.</summary>
+    /// <summary>PROC006: <c>Task name '{0}' is used by both {1} and {2}</c>.</summary>
     public static readonly DiagnosticDescriptor DuplicateTaskName = Create(
         "PROC006",
         "Duplicate task name or alias",
-        "Task name '{0}' is used by both '{1}' and '{2}'; task names and aliases must be unique");
+        "Task name '{0}' is used by both {1} and {2}; task names and aliases must be unique");
 
     /// <summary>PROC007: <c>Invalid cron expression '{0}' on task '{1}': {2}</c>.</summary>
     public static readonly DiagnosticDescriptor InvalidCron = Create(
@@ -90,6 +90,12 @@ internal static class DiagnosticDescriptors
         "PROC013",
         "Task method is not static or not visible",
         "The task method '{0}' must be static and at least internal, in types that are at least internal");
+
+    /// <summary>PROC014: <c>Periodic task '{0}' is invalid: {1}</c>.</summary>
+    public static readonly DiagnosticDescriptor InvalidPeriodicTask = Create(
+        "PROC014",
+        "Invalid periodic task",
+        "Periodic task '{0}' is invalid: {1}");
 
     private static DiagnosticDescriptor Create(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");

@@ -67,4 +67,12 @@ internal sealed record TaskModel
 
     /// <summary>Diagnostics found while parsing this task.</summary>
     public EquatableArray<DiagnosticInfo> Diagnostics { get; init; }
+
+    /// <summary>The model with no source location and no diagnostic: equal as long as the generated code is.</summary>
+    public TaskModel WithoutLocations() => this with
+    {
+        Location = null,
+        Diagnostics = EquatableArray<DiagnosticInfo>.Empty,
+        Parameters = System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Select(Parameters, static p => p with { Location = null })).ToEquatableArray(),
+    };
 }

@@ -30,6 +30,12 @@ internal enum ValueKind
     /// <summary><see cref="ulong"/>: JSON integer.</summary>
     UInt64,
 
+    /// <summary><c>nint</c>: JSON integer (written as a <see cref="long"/>).</summary>
+    IntPtr,
+
+    /// <summary><c>nuint</c>: JSON integer (written as a <see cref="ulong"/>).</summary>
+    UIntPtr,
+
     /// <summary><see cref="float"/>: JSON number, finite.</summary>
     Single,
 

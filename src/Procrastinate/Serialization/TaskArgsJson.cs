@@ -187,6 +187,18 @@ public static class TaskArgsJson
     public static ulong ReadUInt64(ref Utf8JsonReader reader, string taskName, string key) =>
         ExpectNumber(ref reader, taskName, key).TryGetUInt64(out var value) ? value : throw OutOfRange(ref reader, "ulong", taskName, key);
 
+    /// <summary>Reads a JSON integer that fits an <see cref="nint"/> of this process.</summary>
+    public static nint ReadIntPtr(ref Utf8JsonReader reader, string taskName, string key) =>
+        ExpectNumber(ref reader, taskName, key).TryGetInt64(out var value) && value >= nint.MinValue && value <= nint.MaxValue
+            ? (nint)value
+            : throw OutOfRange(ref reader, "nint", taskName, key);
+
+    /// <summary>Reads a JSON integer that fits an <see cref="nuint"/> of this process.</summary>
+    public static nuint ReadUIntPtr(ref Utf8JsonReader reader, string taskName, string key) =>
+        ExpectNumber(ref reader, taskName, key).TryGetUInt64(out var value) && value <= nuint.MaxValue
+            ? (nuint)value
+            : throw OutOfRange(ref reader, "nuint", taskName, key);
+
     /// <summary>Reads a JSON number as a <see cref="float"/>.</summary>
     public static float ReadSingle(ref Utf8JsonReader reader, string taskName, string key) =>
         ExpectNumber(ref reader, taskName, key).TryGetSingle(out var value) && float.IsFinite(value)

@@ -53,6 +53,8 @@ public class RoundTripTests
         await AssertRoundTripAsync(TakeLong.Definition, (app, v) => TakeLong.Configure(app: app).DeferAsync(v), long.MaxValue);
         await AssertRoundTripAsync(TakeLong.Definition, (app, v) => TakeLong.Configure(app: app).DeferAsync(v), long.MinValue);
         await AssertRoundTripAsync(TakeULong.Definition, (app, v) => TakeULong.Configure(app: app).DeferAsync(v), ulong.MaxValue);
+        await AssertRoundTripAsync(TakeNInt.Definition, (app, v) => TakeNInt.Configure(app: app).DeferAsync(v), nint.MinValue);
+        await AssertRoundTripAsync(TakeNUInt.Definition, (app, v) => TakeNUInt.Configure(app: app).DeferAsync(v), nuint.MaxValue);
         var id = await TakeLong.Configure(app: _app).DeferAsync(long.MaxValue);
         Assert.Equal("""{"value":9223372036854775807}""", _store.Deferred.Single(d => d.Id == id).Job.Args);
     }
@@ -268,11 +270,12 @@ public class RoundTripTests
         Assert.Same(SendEmail.Definition, registry.Get("send_email_old"));
         registry.AddRange(ProcrastinateGeneratorsTestsTasks.All);
         Assert.Equal(names.Count, registry.Count);
-        Assert.Throws<InvalidOperationException>(() => registry.Add(new TaskDefinition
+        var duplicate = Assert.Throws<InvalidOperationException>(() => registry.Add(new TaskDefinition
         {
             Name = "send_email_old",
             Invoke = _ => ValueTask.FromResult<object?>(null),
             ValidateArgs = _ => { },
         }));
+        Assert.Contains("'send_email_old' is registered twice", duplicate.Message, StringComparison.Ordinal);
     }
 }

@@ -61,6 +61,12 @@ public static partial class TypeTasks
     public static partial void TakeULong(ulong value) => Received[nameof(TakeULong)] = value;
 
     [Task]
+    public static partial void TakeNInt(nint value) => Received[nameof(TakeNInt)] = value;
+
+    [Task]
+    public static partial void TakeNUInt(nuint value) => Received[nameof(TakeNUInt)] = value;
+
+    [Task]
     public static partial void TakeFloat(float value) => Received[nameof(TakeFloat)] = value;
 
     [Task]

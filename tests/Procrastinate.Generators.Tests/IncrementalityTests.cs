@@ -1,0 +1,246 @@
+using System.Collections;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Procrastinate.Generators.Tests;
+
+/// <summary>
+/// The generator's pipeline caches: a second run, or an edit that does not change what a step produces, leaves
+/// each tracked step (<see cref="TrackingNames"/>) <c>Cached</c> or <c>Unchanged</c>, and an edit that matters
+/// shows as <c>Modified</c>. Models hold only equatable data, never symbols, syntax or the compilation.
+/// </summary>
+public class IncrementalityTests
+{
+    private const string TaskFile = """
+        namespace App;
+        public static partial class Tasks
+        {
+            [Task(Queue = "first")]
+            public static partial void First(string letter) { }
+
+            [Task]
+            [Periodic("*/5 * * * *")]
+            public static partial void Last(long timestamp, int count = 1)
+            {
+                System.Console.WriteLine(count);
+            }
+        }
+        """;
+
+    private const string UnrelatedFile = """
+        namespace App;
+        public static class Helper
+        {
+            public static int Twice(int value) => value * 2;
+        }
+        """;
+
+    private static readonly string[] StepNames = typeof(TrackingNames)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral)
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToArray();
+
+    /// <summary>Runs the driver on <paramref name="first"/>, then on <paramref name="second"/>; returns the second run.</summary>
+    private static GeneratorRunResult RunTwice(Compilation first, Compilation second)
+    {
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(first);
+        var firstResult = driver.GetRunResult().Results.Single();
+        Assert.Null(firstResult.Exception);
+        Assert.Equal(StepNames.Order(StringComparer.Ordinal), firstResult.TrackedSteps.Keys.Where(StepNames.Contains).Order(StringComparer.Ordinal));
+        return driver.RunGenerators(second).GetRunResult().Results.Single();
+    }
+
+    /// <summary>Replaces <paramref name="oldText"/>, which must occur in exactly one file, by <paramref name="newText"/>.</summary>
+    private static Compilation Edit(Compilation compilation, string oldText, string newText)
+    {
+        var tree = compilation.SyntaxTrees.Single(t => t.GetText().ToString().Contains(oldText, StringComparison.Ordinal));
+        var text = tree.GetText();
+        var start = text.ToString().IndexOf(oldText, StringComparison.Ordinal);
+        return compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(text.WithChanges(new TextChange(new TextSpan(start, oldText.Length), newText))));
+    }
+
+    private static IEnumerable<(string Step, IncrementalStepRunReason Reason)> Reasons(GeneratorRunResult result) =>
+        StepNames.SelectMany(name => result.TrackedSteps[name])
+            .SelectMany(step => step.Outputs.Select(output => (step.Name!, output.Reason)))
+            .Concat(result.TrackedOutputSteps.SelectMany(pair => pair.Value
+                .SelectMany(step => step.Outputs.Select(output => ("output " + pair.Key, output.Reason)))));
+
+    private static void AssertAllCachedOrUnchanged(GeneratorRunResult result)
+    {
+        var reasons = Reasons(result).ToList();
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, r => Assert.True(
+            r.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+            $"step {r.Step} was {r.Reason}"));
+    }
+
+    private static IncrementalStepRunReason[] StepReasons(GeneratorRunResult result, string name) =>
+        result.TrackedSteps[name].SelectMany(step => step.Outputs).Select(output => output.Reason).ToArray();
+
+    [Fact]
+    public void SecondRunOnAClonedCompilation_EveryStepCachedOrUnchanged()
+    {
+        var compilation = GeneratorHarness.Compile(TaskFile, UnrelatedFile, SnapshotTests.OrderContext);
+
+        AssertAllCachedOrUnchanged(RunTwice(compilation, compilation.Clone()));
+    }
+
+    [Fact]
+    public void UnrelatedFileEdited_EveryStepCachedOrUnchanged()
+    {
+        var compilation = GeneratorHarness.Compile(TaskFile, UnrelatedFile, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "value * 2", "value + value");
+
+        AssertAllCachedOrUnchanged(RunTwice(compilation, edited));
+    }
+
+    [Fact]
+    public void UnrelatedFileAdded_EveryStepCachedOrUnchanged()
+    {
+        var compilation = GeneratorHarness.Compile(TaskFile, SnapshotTests.OrderContext);
+        var added = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(UnrelatedFile, GeneratorHarness.ParseOptions, path: "Added.cs"));
+
+        AssertAllCachedOrUnchanged(RunTwice(compilation, added));
+    }
+
+    [Fact]
+    public void MethodBodyChanged_NothingRegenerated()
+    {
+        // The first method's body: the second task's recorded location moves (its diagnostics would be reported at
+        // the new place), but the location-free models the sources are made from stay equal.
+        var compilation = GeneratorHarness.Compile(TaskFile, UnrelatedFile, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "First(string letter) { }", "First(string letter)\n    {\n        System.Console.WriteLine(letter);\n    }");
+
+        var result = RunTwice(compilation, edited);
+
+        Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Tasks));
+        Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged], StepReasons(result, TrackingNames.EmitModels));
+        Assert.All(StepReasons(result, TrackingNames.Combined), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+    }
+
+    [Fact]
+    public void EditAboveATaskWithAnError_ReportsTheErrorAtItsNewPlace()
+    {
+        var compilation = GeneratorHarness.Compile("""
+            public static partial class Tasks
+            {
+                [Task] public static partial void A() { }
+                [Task(Queue = "")] public static partial void B() { }
+            }
+            """, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "A() { }", "A()\n    {\n        System.Console.WriteLine();\n    }");
+
+        var result = RunTwice(compilation, edited);
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("PROC009", diagnostic.Id);
+        var tree = edited.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        Assert.Same(edited.SyntaxTrees.Single(t => t.GetText().ToString().Contains("WriteLine", StringComparison.Ordinal)), tree);
+        Assert.Equal("Queue = \"\"", tree.GetText().ToString(diagnostic.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void LastMethodBodyChanged_EveryStepCachedOrUnchanged()
+    {
+        var compilation = GeneratorHarness.Compile(TaskFile, UnrelatedFile, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "System.Console.WriteLine(count);", "System.Console.WriteLine(count + 1);\n        return;");
+
+        AssertAllCachedOrUnchanged(RunTwice(compilation, edited));
+    }
+
+    [Fact]
+    public void AttributeChanged_TaskModelModifiedAndSourceRegenerated()
+    {
+        var compilation = GeneratorHarness.Compile(TaskFile, UnrelatedFile, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "[Periodic(\"*/5 * * * *\")]", "[Periodic(\"*/7 * * * *\")]");
+
+        var result = RunTwice(compilation, edited);
+
+        Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Tasks));
+        Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.EmitModels));
+        Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Combined));
+        Assert.Contains("\"*/7 * * * *\"", result.GeneratedSources.Single(s => s.HintName == "App.Tasks.Last.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JsonContextChanged_ContextModelModified()
+    {
+        var compilation = GeneratorHarness.Compile(TaskFile, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "[JsonSerializable(typeof(Money))]", "[JsonSerializable(typeof(Money))]\n[JsonSerializable(typeof(int))]");
+
+        var result = RunTwice(compilation, edited);
+
+        Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.JsonContexts));
+        Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Unchanged], StepReasons(result, TrackingNames.Tasks));
+    }
+
+    [Fact]
+    public void Models_HoldNoSymbolSyntaxOrCompilation()
+    {
+        var sources = SnapshotTests.Inputs.Values.SelectMany(s => s).Distinct().ToArray();
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(GeneratorHarness.Compile(sources));
+        var result = driver.GetRunResult().Results.Single();
+        var models = StepNames
+            .SelectMany(name => result.TrackedSteps[name])
+            .SelectMany(step => step.Outputs)
+            .Select(output => output.Value)
+            .ToList();
+
+        var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var model in models)
+        {
+            Walk(model, "model", visited);
+        }
+
+        Assert.Contains(visited, o => o is Models.TaskModel);
+        Assert.Contains(visited, o => o is Models.JsonContextModel);
+        Assert.Contains(visited, o => o is Models.ParameterModel);
+        Assert.Contains(visited, o => o is Models.DiagnosticInfo);
+    }
+
+    private static readonly Type[] Forbidden =
+    [
+        typeof(ISymbol), typeof(SyntaxNode), typeof(SyntaxTree), typeof(Compilation), typeof(SemanticModel),
+        typeof(Location), typeof(AttributeData), typeof(SyntaxReference), typeof(TypedConstant), typeof(SyntaxToken),
+    ];
+
+    private static void Walk(object? value, string path, HashSet<object> visited)
+    {
+        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
+        {
+            return;
+        }
+
+        var type = value.GetType();
+        Assert.False(Forbidden.Any(f => f.IsAssignableFrom(type)), $"{path} holds a {type.FullName}");
+        if (!type.IsValueType && !visited.Add(value))
+        {
+            return;
+        }
+
+        if (value is DiagnosticDescriptor)
+        {
+            return; // Static, immutable data: strings and enums.
+        }
+
+        if (value is IEnumerable items and not string)
+        {
+            var i = 0;
+            foreach (var item in items)
+            {
+                Walk(item, $"{path}[{i++}]", visited);
+            }
+        }
+
+        for (var current = type; current is not null && current != typeof(object); current = current.BaseType)
+        {
+            foreach (var field in current.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                Walk(field.GetValue(value), path + "." + field.Name, visited);
+            }
+        }
+    }
+}
