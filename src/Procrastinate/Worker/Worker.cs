@@ -244,6 +244,7 @@ public sealed class Worker
     {
         var stop = _stopping.Token;
         var backoff = default(Backoff);
+        var fetchFailed = false;
         while (!stop.IsCancellationRequested)
         {
             var free = Concurrency - _running.Count;
@@ -252,6 +253,21 @@ public sealed class Worker
                 IReadOnlyList<Job> jobs;
                 try
                 {
+                    if (fetchFailed && await FindJobsOfFailedFetchesAsync(workerId).ConfigureAwait(false) is { } taken)
+                    {
+                        fetchFailed = taken.Count > free;
+                        if (taken.Count > 0)
+                        {
+                            WorkerLog.RunningJobsOfFailedFetch(_logger, Math.Min(free, taken.Count), string.Join(", ", taken.Take(free).Select(j => j.Id)));
+                            foreach (var job in taken.Take(free))
+                            {
+                                StartJob(job, workerId);
+                            }
+
+                            continue;
+                        }
+                    }
+
                     // Not cancellable: a fetch cancelled after the store marked jobs as running would strand them.
                     jobs = await _store.FetchJobsAsync(new FetchJobsParams(workerId, Queues, free), CancellationToken.None)
                         .ConfigureAwait(false);
@@ -259,6 +275,7 @@ public sealed class Worker
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
+                    fetchFailed = true;
                     var delay = backoff.Next();
                     WorkerLog.StoreCallFailed(_logger, "Fetching jobs", delay.TotalSeconds, exception);
                     await DelayAsync(delay, stop).ConfigureAwait(false);
@@ -291,6 +308,29 @@ public sealed class Worker
             await _fetchSignal.WaitAsync(Backoff.Jitter(_settings.FetchJobPollingInterval), _time, stop)
                 .ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The jobs that failed fetches took all the same: a fetch whose answer is lost with its connection after the
+    /// database committed it leaves jobs doing under this worker, whose heartbeat keeps them from stalled-job recovery,
+    /// so nobody else would ever run them. Returns them (priority, then id order), or <see langword="null"/> when it
+    /// cannot tell yet: while outcomes wait to be recorded, a job that just ended here still reads doing.
+    /// </summary>
+    private async Task<List<Job>?> FindJobsOfFailedFetchesAsync(long workerId)
+    {
+        // Running ids first, then pending outcomes: a job ending in between has already handed over its outcome.
+        var running = _running.Keys.ToHashSet();
+        if (_recorder!.Pending > 0)
+        {
+            return null;
+        }
+
+        var doing = await _store.ListJobsAsync(new JobFilter { WorkerId = workerId, Status = JobStatus.Doing }, CancellationToken.None)
+            .ConfigureAwait(false);
+        return doing.Where(job => !running.Contains(job.Id))
+            .OrderByDescending(job => job.Priority)
+            .ThenBy(job => job.Id)
+            .ToList();
     }
 
     /// <summary>
