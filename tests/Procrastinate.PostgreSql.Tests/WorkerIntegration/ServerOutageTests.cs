@@ -99,6 +99,35 @@ public sealed class ServerOutageTests : IClassFixture<DedicatedServerFixture>
         Log(harness, storeLogs);
     }
 
+    [Fact]
+    public async Task WorkerStartedWhileTheServerIsDown_WaitsForIt_ThenWorks()
+    {
+        var storeLogs = new CapturingLoggerFactory();
+        await using var store = await CreateStoreAsync(storeLogs);
+        await using var harness = new WorkerHarness(store);
+        var id = await Work.Configure(app: harness.App).DeferAsync(1);
+        await _fixture.Server.StopAsync();
+        Worker worker;
+        Task run;
+        try
+        {
+            (worker, run) = harness.Start();
+            await Eventually.TrueAsync(
+                () => harness.Messages().Any(m => m.StartsWith("Registering the worker failed", StringComparison.Ordinal)), "a failed registration");
+            Assert.False(worker.Started.IsCompleted);
+        }
+        finally
+        {
+            await _fixture.Server.StartAgainAsync();
+        }
+
+        await worker.Started.WaitAsync(WorkerHarness.WaitLimit);
+        await harness.WaitForStatusAsync(id, JobStatus.Succeeded);
+        worker.Stop();
+        await run.WaitAsync(WorkerHarness.WaitLimit);
+        Log(harness, storeLogs);
+    }
+
     private void Log(WorkerHarness harness, CapturingLoggerFactory storeLogs)
     {
         foreach (var record in harness.Logs.Records.Concat(storeLogs.Records).Where(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Warning))

@@ -35,6 +35,14 @@ internal sealed class WorkerHarness : IAsyncDisposable
     /// <summary>Starts a worker (fast polling, no signal handlers, this harness's probe) and waits until it fetches.</summary>
     public async Task<(Worker Worker, Task Run)> StartAsync(WorkerOptions? options = null)
     {
+        var (worker, run) = Start(options);
+        await worker.Started.WaitAsync(WaitLimit);
+        return (worker, run);
+    }
+
+    /// <summary>Starts a worker as <see cref="StartAsync"/> does, without waiting for it to register.</summary>
+    public (Worker Worker, Task Run) Start(WorkerOptions? options = null)
+    {
         var worker = new Worker(App, (options ?? new WorkerOptions()).MergeOver(new WorkerOptions
         {
             FetchJobPollingInterval = TimeSpan.FromMilliseconds(200),
@@ -44,7 +52,6 @@ internal sealed class WorkerHarness : IAsyncDisposable
         }));
         var run = worker.RunAsync();
         _workers.Add((worker, run));
-        await worker.Started.WaitAsync(WaitLimit);
         return (worker, run);
     }
 
