@@ -34,6 +34,21 @@ public sealed class ConcurrencyTests : PostgresTest
         Assert.Equal(Jobs, await Database.ScalarAsync<long>("SELECT count(*) FROM procrastinate_events WHERE type = 'started'"));
     }
 
+    [Fact]
+    public async Task WorkerOnSomeQueues_RunsOnlyTheirJobs()
+    {
+        await using var harness = new WorkerHarness(Store);
+        var email = await Work.Configure(queue: "emails", app: harness.App).DeferAsync(1);
+        var report = await Work.Configure(queue: "reports", app: harness.App).DeferAsync(2);
+        var other = await Work.Configure(app: harness.App).DeferAsync(3);
+
+        await harness.StartAsync(new WorkerOptions { Queues = ["emails", "reports"], Concurrency = 4 });
+        var late = await Work.Configure(queue: "emails", app: harness.App).DeferAsync(4);
+
+        await harness.WaitForStatusAsync([email, report, late], JobStatus.Succeeded);
+        Assert.Equal(JobStatus.Todo, await harness.StatusAsync(other));
+    }
+
     /// <summary>
     /// The first jobs wait (up to a bound) until <paramref name="slots"/> run at once, so that reaching the limit does
     /// not depend on timing; the rest sleep briefly at random.
