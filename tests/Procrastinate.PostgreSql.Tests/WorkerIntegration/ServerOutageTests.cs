@@ -1,6 +1,6 @@
-using Xunit.Abstractions;
 using Procrastinate.PostgreSql.Tests.Infrastructure;
 using Procrastinate.Tests.Workers;
+using Xunit.Abstractions;
 
 namespace Procrastinate.PostgreSql.Tests.WorkerIntegration;
 
