@@ -6,7 +6,8 @@ namespace Procrastinate.PostgreSql.Tests.WorkerIntegration;
 public sealed class KilledWorkerTests : PostgresTest
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(300);
-    private static readonly TimeSpan StalledTimeout = TimeSpan.FromSeconds(2);
+    // Ten heartbeats: a live worker starved of CPU on a loaded machine must still not look stalled.
+    private static readonly TimeSpan StalledTimeout = TimeSpan.FromSeconds(3);
 
     public KilledWorkerTests(DatabaseFixture database)
         : base(database)
@@ -22,10 +23,11 @@ public sealed class KilledWorkerTests : PostgresTest
         var id = await Block.Configure(app: harness.App).DeferAsync("first");
         await child.WaitForLineAsync($"started {id} ");
 
-        // A live worker's job is not stalled: a second worker leaves it alone past the stalled timeout.
+        // A live worker's job is not stalled: a second worker leaves it alone past the stalled timeout (its sweeper
+        // looks every half timeout).
         var options = new WorkerOptions { Name = "survivor", UpdateHeartbeatInterval = Heartbeat, StalledWorkerTimeout = StalledTimeout };
         await harness.StartAsync(options);
-        await Task.Delay(StalledTimeout * 2);
+        await Task.Delay(StalledTimeout + TimeSpan.FromSeconds(1));
         Assert.Equal((JobStatus.Doing, childWorkerId), await StatusAndWorkerAsync(id));
         Assert.DoesNotContain(harness.Messages(), m => m.StartsWith("Starting job", StringComparison.Ordinal));
 
