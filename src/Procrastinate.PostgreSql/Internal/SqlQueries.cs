@@ -58,6 +58,8 @@ internal static class SqlQueries
 
     public static string CheckSchema => Get("check_schema");
 
+    public static string QueueingLocksOfJobs => Get("queueing_locks_of_jobs");
+
     public static string DescribeCatalog => Get("describe_catalog");
 
     public static string FindQueueingLock => Get("find_queueing_lock");

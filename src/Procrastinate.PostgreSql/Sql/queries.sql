@@ -259,3 +259,7 @@ SELECT kind, name, definition FROM described ORDER BY kind, name;
 -- name: find_queueing_lock --
 -- After a queueing-lock conflict whose DETAIL the server redacted: which of the batch's locks is taken.
 SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = ANY ($1::text[]) ORDER BY id LIMIT 1;
+
+-- name: queueing_locks_of_jobs --
+-- After a queueing-lock conflict of a retry whose DETAIL the server redacted: the queueing locks of the retried jobs.
+SELECT queueing_lock FROM procrastinate_jobs WHERE id = ANY ($1::bigint[]) AND queueing_lock IS NOT NULL ORDER BY id;

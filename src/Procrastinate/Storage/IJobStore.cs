@@ -45,6 +45,26 @@ public interface IJobStore
     ValueTask FinishJobsAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Ends <paramref name="completions"/> as <see cref="FinishJobsAsync"/> does, then takes jobs as
+    /// <see cref="FetchJobsAsync"/> does (a lock the completions release is free for that fetch). Workers call it to
+    /// record the runs that just ended and take new jobs in one step; a store may do both in one round trip and one
+    /// transaction. This default makes the two calls one after the other.
+    /// </summary>
+    /// <remarks>
+    /// When it throws, the PostgreSQL store recorded nothing and took nothing; this default may have recorded the
+    /// completions already (recording one again is then rejected as for any job that is no longer running).
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A job does not exist or is neither waiting nor running.</exception>
+    async ValueTask<IReadOnlyList<Job>> FinishAndFetchJobsAsync(
+        IReadOnlyList<JobCompletion> completions,
+        FetchJobsParams parameters,
+        CancellationToken cancellationToken = default)
+    {
+        await FinishJobsAsync(completions, cancellationToken).ConfigureAwait(false);
+        return await FetchJobsAsync(parameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Puts a running or failed job back to <see cref="JobStatus.Todo"/> at a new time; a running job whose abort was
     /// requested ends <see cref="JobStatus.Failed"/> instead.
     /// </summary>
