@@ -1,7 +1,7 @@
-using Procrastinate.TestWorker;
 using Procrastinate.PostgreSql.Tests.Infrastructure;
 using Procrastinate.Storage;
 using Procrastinate.Tests.Workers;
+using Procrastinate.TestWorker;
 
 namespace Procrastinate.PostgreSql.Tests.WorkerIntegration;
 
