@@ -28,16 +28,21 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private readonly string? _clusterDirectory;
     private readonly string? _binDirectory;
+    private readonly string? _serverOptions;
+    private readonly TimeSpan _startTimeout;
     private readonly List<string> _createdDatabases = [];
     private readonly object _databasesLock = new();
     private static int _databaseCounter;
     private int _disposed;
 
-    private PostgresServer(string connectionString, string? clusterDirectory, string? binDirectory)
+    private PostgresServer(
+        string connectionString, string? clusterDirectory, string? binDirectory, string? serverOptions = null, TimeSpan startTimeout = default)
     {
         ConnectionString = connectionString;
         _clusterDirectory = clusterDirectory;
         _binDirectory = binDirectory;
+        _serverOptions = serverOptions;
+        _startTimeout = startTimeout;
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         Host = builder.Host ?? "localhost";
         Port = builder.Port;
@@ -125,11 +130,8 @@ public sealed class PostgresServer : IAsyncDisposable
                 serverArgs.Add($"-c {name}={value}");
             }
 
-            await RunAsync(
-                Path.Combine(bin, "pg_ctl"),
-                ["start", "-D", data, "-w", "-t", ((int)options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-l", Path.Combine(directory, "server.log"), "-o", string.Join(' ', serverArgs)],
-                RunsAsRoot,
-                cancellationToken).ConfigureAwait(false);
+            var serverOptions = string.Join(' ', serverArgs);
+            await PgCtlStartAsync(bin, directory, serverOptions, options.StartTimeout, cancellationToken).ConfigureAwait(false);
             var connectionString = new NpgsqlConnectionStringBuilder
             {
                 Host = "127.0.0.1",
@@ -137,7 +139,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 Username = "postgres",
                 Database = "postgres",
             }.ConnectionString;
-            return new PostgresServer(connectionString, directory, bin);
+            return new PostgresServer(connectionString, directory, bin, serverOptions, options.StartTimeout);
         }
         catch
         {
@@ -219,12 +221,27 @@ public sealed class PostgresServer : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
-        if (_clusterDirectory is null || _binDirectory is null)
-        {
-            throw new InvalidOperationException("Only a throwaway cluster started by this object can be restarted.");
-        }
+        var (directory, bin) = RequireThrowaway("restarted");
+        await RunAsync(Path.Combine(bin, "pg_ctl"), ["restart", "-D", Path.Combine(directory, "data"), "-m", "fast", "-w"], RunsAsRoot, cancellationToken).ConfigureAwait(false);
+    }
 
-        await RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["restart", "-D", Path.Combine(_clusterDirectory, "data"), "-m", "fast", "-w"], RunsAsRoot, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Stops the server (fast shutdown: sessions are ended, data kept) until <see cref="StartAgainAsync"/>, for tests
+    /// of database outages (throwaway clusters only). Meanwhile connections are refused.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not a throwaway cluster, or <c>pg_ctl</c> failed.</exception>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        var (directory, bin) = RequireThrowaway("stopped");
+        await RunAsync(Path.Combine(bin, "pg_ctl"), ["stop", "-D", Path.Combine(directory, "data"), "-m", "fast", "-w"], RunsAsRoot, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a server stopped by <see cref="StopAsync"/> again, on the same port with the same settings.</summary>
+    /// <exception cref="InvalidOperationException">Not a throwaway cluster, or <c>pg_ctl</c> failed (the server may be running).</exception>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        var (directory, bin) = RequireThrowaway("started again");
+        return PgCtlStartAsync(bin, directory, _serverOptions!, _startTimeout, cancellationToken);
     }
 
     /// <summary>Drops the databases this object created; stops and deletes a throwaway cluster.</summary>
@@ -260,6 +277,18 @@ public sealed class PostgresServer : IAsyncDisposable
             }
         }
     }
+
+    private (string Directory, string Bin) RequireThrowaway(string action) =>
+        _clusterDirectory is not null && _binDirectory is not null
+            ? (_clusterDirectory, _binDirectory)
+            : throw new InvalidOperationException($"Only a throwaway cluster started by this object can be {action}.");
+
+    private static Task PgCtlStartAsync(string bin, string directory, string serverOptions, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunAsync(
+            Path.Combine(bin, "pg_ctl"),
+            ["start", "-D", Path.Combine(directory, "data"), "-w", "-t", ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-l", Path.Combine(directory, "server.log"), "-o", serverOptions],
+            RunsAsRoot,
+            cancellationToken);
 
     private static bool RunsAsRoot => OperatingSystem.IsLinux() && Environment.UserName == "root";
 

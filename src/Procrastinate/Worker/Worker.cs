@@ -253,11 +253,28 @@ public sealed class Worker
         var recorder = _recorder!;
         var finishes = new List<JobCompletion>();
         var takeFinishes = true;
+        var fetchFailed = false;
         while (!stop.IsCancellationRequested)
         {
             var free = Concurrency - _running.Count;
             if (free > 0)
             {
+                if (fetchFailed && await FindJobsOfFailedFetchesAsync(workerId).ConfigureAwait(false) is { } taken)
+                {
+                    fetchFailed = taken.Count > free;
+                    if (taken.Count > 0)
+                    {
+                        var start = taken.Take(free).ToList();
+                        WorkerLog.RunningJobsOfFailedFetch(_logger, start.Count, string.Join(", ", start.Select(j => j.Id)));
+                        foreach (var job in start)
+                        {
+                            StartJob(job, workerId);
+                        }
+
+                        continue;
+                    }
+                }
+
                 // The runs that ended since the last fetch are recorded in the same round trip (and transaction).
                 finishes.Clear();
                 if (takeFinishes)
@@ -288,10 +305,12 @@ public sealed class Worker
                     // its own failure, if any, takes the back-off below.
                     recorder.Return(finishes);
                     takeFinishes = false;
+                    fetchFailed = true;
                     continue;
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
+                    fetchFailed = true;
                     var delay = backoff.Next();
                     WorkerLog.StoreCallFailed(_logger, "Fetching jobs", delay.TotalSeconds, exception);
                     await DelayAsync(delay, stop).ConfigureAwait(false);
@@ -324,6 +343,40 @@ public sealed class Worker
             await _fetchSignal.WaitAsync(Backoff.Jitter(_settings.FetchJobPollingInterval), _time, stop)
                 .ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The jobs that failed fetches took all the same: a fetch whose answer is lost with its connection after the
+    /// database committed it leaves jobs doing under this worker, whose heartbeat keeps them from stalled-job recovery,
+    /// so nobody else would ever run them. Returns them (priority, then id order), or <see langword="null"/> when it
+    /// cannot tell yet: while outcomes wait to be recorded, a job that just ended here still reads doing.
+    /// </summary>
+    private async Task<List<Job>?> FindJobsOfFailedFetchesAsync(long workerId)
+    {
+        // Running ids first, then pending outcomes: a job ending in between has already handed over its outcome.
+        var running = _running.Keys.ToHashSet();
+        if (_recorder!.Pending > 0)
+        {
+            return null;
+        }
+
+        IReadOnlyList<Job> doing;
+        try
+        {
+            doing = await _store.ListJobsAsync(new JobFilter { WorkerId = workerId, Status = JobStatus.Doing }, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Tried again after the next fetch; that fetch, failing too, takes the back-off.
+            WorkerLog.StoreCallFailed(_logger, "Looking for jobs of a failed fetch", 0, exception);
+            return null;
+        }
+
+        return doing.Where(job => !running.Contains(job.Id))
+            .OrderByDescending(job => job.Priority)
+            .ThenBy(job => job.Id)
+            .ToList();
     }
 
     /// <summary>

@@ -56,6 +56,10 @@ internal static partial class WorkerLog
         Message = "Worker id {OldWorkerId} is no longer registered (pruned by another worker); registered again as {WorkerId}")]
     public static partial void RegisteredAgain(ILogger logger, long oldWorkerId, long workerId);
 
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning,
+        Message = "Running {JobCount} job(s) that a failed fetch had started in the store: {JobIds}")]
+    public static partial void RunningJobsOfFailedFetch(ILogger logger, int jobCount, string jobIds);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Starting job {CallString}")]
     public static partial void StartJob(ILogger logger, string callString);
 

@@ -64,4 +64,8 @@ public sealed class DatabaseFixture : IAsyncLifetime
     }
 
     public async Task<int> CountJobsAsync() => (int)(await ScalarAsync<long>("SELECT count(*) FROM procrastinate_jobs"));
+
+    /// <summary>The event types of a job, in the order they were written.</summary>
+    public async Task<string[]> EventsAsync(long jobId) =>
+        await ScalarAsync<string[]>("SELECT coalesce(array_agg(type::text ORDER BY id), '{}') FROM procrastinate_events WHERE job_id = $1", jobId) ?? [];
 }

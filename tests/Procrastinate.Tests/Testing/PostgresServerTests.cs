@@ -73,6 +73,20 @@ public sealed class PostgresServerTests
         Assert.DoesNotContain(mine, names.Split(','));
     }
 
+    [Fact]
+    public async Task StopAndStartAgain_OfAServerItDidNotStart_AreRefusedClearly()
+    {
+        var shared = await PostgresServer.GetSharedAsync();
+        var other = PostgresServer.Connect(shared.ConnectionString);
+
+        var stop = await Assert.ThrowsAsync<InvalidOperationException>(() => other.StopAsync());
+        var start = await Assert.ThrowsAsync<InvalidOperationException>(() => other.StartAgainAsync());
+
+        Assert.Equal("Only a throwaway cluster started by this object can be stopped.", stop.Message);
+        Assert.Equal("Only a throwaway cluster started by this object can be started again.", start.Message);
+        Assert.Equal("1", await ScalarAsync(shared.ConnectionString, "SELECT '1'"));
+    }
+
     private static bool IsSharedCluster(string directory) =>
         PostgresServer.GetSharedAsync().IsCompletedSuccessfully
         && PostgresServer.GetSharedAsync().Result.IsThrowaway
