@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Procrastinate.Diagnostics;
 using Procrastinate.Storage;
 
 namespace Procrastinate;
@@ -75,9 +76,7 @@ public sealed partial class ProcrastinateApp
         DbTransaction? transaction = null,
         CancellationToken cancellationToken = default)
     {
-        var job = CreateJob(task, args, options);
-        var ids = await Store.DeferJobsAsync([job], transaction, cancellationToken).ConfigureAwait(false);
-        LogDeferred(1);
+        var ids = await StoreJobsAsync([CreateJob(task, args, options)], transaction, cancellationToken).ConfigureAwait(false);
         return ids[0];
     }
 
@@ -97,9 +96,7 @@ public sealed partial class ProcrastinateApp
             return [];
         }
 
-        var ids = await Store.DeferJobsAsync(jobs, transaction, cancellationToken).ConfigureAwait(false);
-        LogDeferred(jobs.Count);
-        return ids;
+        return await StoreJobsAsync(jobs, transaction, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -131,8 +128,7 @@ public sealed partial class ProcrastinateApp
             throw new TaskNotFoundException(taskName, Tasks.SuggestNames(taskName));
         }
 
-        var ids = await Store.DeferJobsAsync([job], null, cancellationToken).ConfigureAwait(false);
-        LogDeferred(1);
+        var ids = await StoreJobsAsync([job], null, cancellationToken).ConfigureAwait(false);
         return ids[0];
     }
 
@@ -173,7 +169,23 @@ public sealed partial class ProcrastinateApp
     private static DateTimeOffset AddSaturating(DateTimeOffset now, TimeSpan delay) =>
         delay >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + delay;
 
-    private void LogDeferred(int count) => Log.JobsDeferred(Logger, count);
+    private async ValueTask<IReadOnlyList<long>> StoreJobsAsync(
+        IReadOnlyList<JobToDefer> jobs, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        using var scope = ProcrastinateInstrumentation.StartDefer(jobs);
+        try
+        {
+            var ids = await Store.DeferJobsAsync(scope.Jobs, transaction, cancellationToken).ConfigureAwait(false);
+            scope.Succeeded(ids);
+            Log.JobsDeferred(Logger, ids.Count);
+            return ids;
+        }
+        catch (Exception exception)
+        {
+            scope.Failed(exception);
+            throw;
+        }
+    }
 
     private static partial class Log
     {

@@ -62,6 +62,10 @@ internal static class SqlQueries
 
     public static string FindQueueingLock => Get("find_queueing_lock");
 
+    public static string DeferJobsTraced => Get("defer_jobs_traced");
+
+    public static string SelectTraceContexts => Get("select_trace_contexts");
+
     public static string Get(string name) =>
         All.Value.TryGetValue(name, out var sql) ? sql : throw new KeyNotFoundException($"No query named '{name}' in queries.sql.");
 
