@@ -8,30 +8,30 @@ using Procrastinate.PostgreSql;
 namespace HostedWorker;
 
 /// <summary>Plays the application: defers a few jobs through the app from the container, then reports health.</summary>
-// region: defer-through-di
 public sealed partial class SignupSimulator(
     ProcrastinateApp app, HealthCheckService health, IConfiguration configuration, ILogger<SignupSimulator> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (configuration.GetValue<bool>("Sample:ApplySchema") && app.Store is PostgreSqlJobStore store
-            && !await store.IsSchemaPresentAsync(stoppingToken))
+        if (configuration.GetValue<bool>("Sample:ApplySchema") && app.Store is PostgreSqlJobStore store)
         {
-            await store.ApplySchemaAsync(stoppingToken);
+            if (!await store.IsSchemaPresentAsync(stoppingToken))
+            {
+                await store.ApplySchemaAsync(stoppingToken);
+            }
+
+            await store.Schema.ApplyTraceContextTableAsync(stoppingToken);
         }
 
-        if (configuration.GetValue<bool>("Sample:ApplySchema") && app.Store is PostgreSqlJobStore traced)
-        {
-            await traced.Schema.ApplyTraceContextTableAsync(stoppingToken);
-        }
-
+        // region: defer-through-di
         var signups = configuration.GetValue("Sample:Signups", 3);
         for (var i = 1; i <= signups; i++)
         {
             var id = await SendWelcomeEmail.Configure(app: app).DeferAsync($"user{i}@example.com", stoppingToken);
             Log.Deferred(logger, id);
         }
+        // endregion
 
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
         do
@@ -44,7 +44,6 @@ public sealed partial class SignupSimulator(
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
-    // endregion
 
     private static partial class Log
     {
