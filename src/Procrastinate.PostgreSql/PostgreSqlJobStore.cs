@@ -510,20 +510,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         NpgsqlCommand command;
-        if (_options.StoreTraceContext && jobs.Any(j => j.TraceParent is not null))
-        {
-            command = Sql.Command(connection, SqlQueries.DeferJobsTraced, transaction)
-                .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, jobs.Select(j => j.Queue).ToArray())
-                .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, jobs.Select(j => j.TaskName).ToArray())
-                .With(NpgsqlDbType.Array | NpgsqlDbType.Integer, jobs.Select(j => j.Priority).ToArray())
-                .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.Lock).ToArray())
-                .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.QueueingLock).ToArray())
-                .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.Args).ToArray())
-                .With(NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, jobs.Select(j => j.ScheduledAt?.ToUniversalTime()).ToArray())
-                .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.TraceParent).ToArray())
-                .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.TraceState).ToArray());
-        }
-        else if (jobs.Count == 1)
+        var traced = _options.StoreTraceContext && jobs.Any(j => j.TraceParent is not null);
+        if (jobs.Count == 1 && !traced)
         {
             var job = jobs[0];
             command = Sql.Command(connection, SqlQueries.DeferJob, transaction)
@@ -537,7 +525,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         }
         else
         {
-            command = Sql.Command(connection, SqlQueries.DeferJobs, transaction)
+            command = Sql.Command(connection, traced ? SqlQueries.DeferJobsTraced : SqlQueries.DeferJobs, transaction)
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, jobs.Select(j => j.Queue).ToArray())
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, jobs.Select(j => j.TaskName).ToArray())
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Integer, jobs.Select(j => j.Priority).ToArray())
@@ -545,6 +533,12 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.QueueingLock).ToArray())
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.Args).ToArray())
                 .With(NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, jobs.Select(j => j.ScheduledAt?.ToUniversalTime()).ToArray());
+            if (traced)
+            {
+                command
+                    .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.TraceParent).ToArray())
+                    .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.TraceState).ToArray());
+            }
         }
 
         await using (command.ConfigureAwait(false))
