@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using System.Diagnostics;
 using Procrastinate.Diagnostics;
 
 namespace HostedWorker;

@@ -94,7 +94,7 @@ public static class ProcrastinateInstrumentation
             activity.SetTag("messaging.batch.message_count", jobs.Count);
         }
 
-        if (activity.IsAllDataRequested && activity.IdFormat == ActivityIdFormat.W3C)
+        if (activity.IdFormat == ActivityIdFormat.W3C)
         {
             var traceParent = activity.Id;
             var traceState = activity.TraceStateString;
