@@ -15,7 +15,7 @@ public sealed class Telemetry : IDisposable
     {
         _activities = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == ProcrastinateInstrumentation.Name || source == TestSource,
+            ShouldListenTo = source => source.Name is ProcrastinateInstrumentation.Name or TestSourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = Stopped.Enqueue,
         };
@@ -32,7 +32,10 @@ public sealed class Telemetry : IDisposable
         _meters.Start();
     }
 
-    public static ActivitySource TestSource { get; } = new("Procrastinate.Hosting.Tests");
+    // By name: the listener is asked about the source while the source's own static initializer runs.
+    public const string TestSourceName = "Procrastinate.Hosting.Tests";
+
+    public static ActivitySource TestSource { get; } = new(TestSourceName);
 
     public ConcurrentQueue<Activity> Stopped { get; } = new();
 
