@@ -228,4 +228,55 @@ public abstract class FetchContract : StoreContract
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await Store.FetchJobsAsync(new FetchJobsParams(1, null, 0)));
         await Assert.ThrowsAsync<ArgumentNullException>(async () => await Store.FetchJobsAsync(null!));
     }
+
+    [Fact]
+    public async Task FinishAndFetch_RecordsTheCompletions_ThenTakesJobsTheyUnblocked()
+    {
+        var first = await DeferAsync(Job(@lock: "l"));
+        var second = await DeferAsync(Job(@lock: "l"));
+        var plain = await DeferAsync(Job());
+        var worker = await Store.RegisterWorkerAsync();
+        var running = await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 10));
+        Assert.Equal([first, plain], running.Select(j => j.Id));
+
+        var next = await Store.FinishAndFetchJobsAsync(
+            [new JobCompletion(first, JobStatus.Succeeded, false), new JobCompletion(plain, JobStatus.Failed, true)],
+            new FetchJobsParams(worker, null, 10));
+
+        // The completion released lock "l" before the fetch looked, so its next job came with this fetch.
+        Assert.Equal(second, Assert.Single(next).Id);
+        Assert.Equal((JobStatus.Succeeded, 1), ((await GetJobAsync(first)).Status, (await GetJobAsync(first)).Attempts));
+        Assert.Empty(await Store.ListJobsAsync(new JobFilter { Id = plain }));
+        Assert.Equal(["deferred", "started", "succeeded"], await EventTypesAsync(first));
+    }
+
+    [Fact]
+    public async Task FinishAndFetch_WithAJobThatIsNotRunning_ChangesNothing()
+    {
+        var running = await DeferAsync(Job());
+        var waiting = await DeferAsync(Job());
+        var worker = await Store.RegisterWorkerAsync();
+        Assert.Single(await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 1)));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await Store.FinishAndFetchJobsAsync(
+            [new JobCompletion(running, JobStatus.Succeeded, false), new JobCompletion(987654, JobStatus.Succeeded, false)],
+            new FetchJobsParams(worker, null, 10)));
+
+        Assert.Equal(JobStatus.Doing, (await GetJobAsync(running)).Status);
+        Assert.Equal(JobStatus.Todo, (await GetJobAsync(waiting)).Status);
+    }
+
+    [Fact]
+    public async Task FinishAndFetch_WithABadStatusOrLimit_ThrowsBeforeAnyChange()
+    {
+        var id = await DeferAsync(Job());
+        var worker = await Store.RegisterWorkerAsync();
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Store.FinishAndFetchJobsAsync(
+            [new JobCompletion(id, JobStatus.Doing, false)], new FetchJobsParams(worker, null)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await Store.FinishAndFetchJobsAsync(
+            [new JobCompletion(id, JobStatus.Succeeded, false)], new FetchJobsParams(worker, null, 0)));
+
+        Assert.Equal(JobStatus.Todo, (await GetJobAsync(id)).Status);
+    }
 }

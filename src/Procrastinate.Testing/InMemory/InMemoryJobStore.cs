@@ -93,7 +93,9 @@ public sealed partial class InMemoryJobStore : IJobStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            if (_claims.Exists(c => c.TaskName == job.TaskName && c.PeriodicId == periodicId && c.DeferTimestamp == deferTimestamp))
+            // As the PostgreSQL store: a tick at or before the latest claimed one of its schedule is never deferred
+            // (a worker running late would otherwise defer again a tick whose claim was already forgotten).
+            if (_claims.Exists(c => c.TaskName == job.TaskName && c.PeriodicId == periodicId && c.DeferTimestamp >= deferTimestamp))
             {
                 return ValueTask.FromResult<long?>(null);
             }

@@ -61,6 +61,8 @@ public interface IJobStore
         FetchJobsParams parameters,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters));
         await FinishJobsAsync(completions, cancellationToken).ConfigureAwait(false);
         return await FetchJobsAsync(parameters, cancellationToken).ConfigureAwait(false);
     }

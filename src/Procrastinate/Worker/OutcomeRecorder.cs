@@ -211,7 +211,7 @@ internal sealed class OutcomeRecorder
 
         foreach (var retry in outcomes.Select(o => o.Retry).OfType<RetryJobParams>())
         {
-            if (!await TryRecordAsync(retry.JobId, "retry", failures, () => _store.RetryJobAsync(retry, CancellationToken.None))
+            if (!await TryRecordAsync(retry.JobId, "retry", failures, () => RetryOrFailAsync(retry))
                 .ConfigureAwait(false))
             {
                 failed.Add(JobOutcome.Retried(retry));
@@ -219,6 +219,24 @@ internal sealed class OutcomeRecorder
         }
 
         return failed;
+    }
+
+    /// <summary>
+    /// Retries a job; when a waiting job already holds its queueing lock, that job does the same work, so this one ends
+    /// failed instead of being retried again and again.
+    /// </summary>
+    private async ValueTask RetryOrFailAsync(RetryJobParams retry)
+    {
+        try
+        {
+            await _store.RetryJobAsync(retry, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AlreadyEnqueuedException exception)
+        {
+            WorkerLog.RetryAlreadyEnqueued(_logger, retry.JobId, exception.QueueingLock);
+            await _store.FinishJobsAsync([new JobCompletion(retry.JobId, JobStatus.Failed, false)], CancellationToken.None)
+                .ConfigureAwait(false);
+        }
     }
 
     /// <summary>Writes one outcome; returns false when it should be tried again.</summary>

@@ -1,6 +1,7 @@
 using Procrastinate.BuiltinTasks;
 using Procrastinate.Generated;
 using Procrastinate.Storage;
+using Procrastinate.Testing.InMemory;
 using Procrastinate.Tests.Workers;
 
 namespace Procrastinate.Tests.Scheduling;
@@ -10,7 +11,7 @@ public class BuiltinTaskRegistrationTests
     [Fact]
     public void EveryApp_KnowsRemoveOldJobs_UnderProcrastinatesNameAndAlias_InQueueBuiltin()
     {
-        var app = new ProcrastinateApp(new FakeJobStore());
+        var app = new ProcrastinateApp(new InMemoryJobStore());
 
         var task = app.Tasks.Get("builtin:procrastinate.builtin_tasks.remove_old_jobs");
 
@@ -24,10 +25,10 @@ public class BuiltinTaskRegistrationTests
     public void AddingTheBuiltinsAgain_DoesNothing()
     {
         var registry = new TaskRegistry(ProcrastinateTasks.All);
-        var app = new ProcrastinateApp(new FakeJobStore(), new ProcrastinateAppOptions { Tasks = registry });
+        var app = new ProcrastinateApp(new InMemoryJobStore(), new ProcrastinateAppOptions { Tasks = registry });
 
         app.Tasks.AddRange(ProcrastinateTasks.All);
-        _ = new ProcrastinateApp(new FakeJobStore(), new ProcrastinateAppOptions { Tasks = registry });
+        _ = new ProcrastinateApp(new InMemoryJobStore(), new ProcrastinateAppOptions { Tasks = registry });
 
         Assert.Same(registry, app.Tasks);
         Assert.Single(app.Tasks);
@@ -44,7 +45,7 @@ public class BuiltinTaskRegistrationTests
         };
 
         var exception = Assert.Throws<InvalidOperationException>(() => new ProcrastinateApp(
-            new FakeJobStore(), new ProcrastinateAppOptions { Tasks = new TaskRegistry([impostor]) }));
+            new InMemoryJobStore(), new ProcrastinateAppOptions { Tasks = new TaskRegistry([impostor]) }));
 
         Assert.Contains("procrastinate.builtin_tasks.remove_old_jobs", exception.Message, StringComparison.Ordinal);
     }
@@ -52,7 +53,7 @@ public class BuiltinTaskRegistrationTests
     [Fact]
     public async Task TheTypedHandle_DefersWithProcrastinatesArgumentKeys()
     {
-        var store = new FakeJobStore();
+        var store = new InMemoryJobStore();
         var app = new ProcrastinateApp(store);
 
         var id = await RemoveOldJobs.Configure(queueingLock: "remove_old_jobs", app: app)
@@ -61,14 +62,14 @@ public class BuiltinTaskRegistrationTests
         var job = Assert.Single(await store.ListJobsAsync(new JobFilter { Id = id }));
         Assert.Equal(("builtin:procrastinate.builtin_tasks.remove_old_jobs", "builtin", "remove_old_jobs"), (job.TaskName, job.Queue, job.QueueingLock));
         Assert.Equal(
-            """{"max_hours":72,"queue":"emails","remove_failed":true,"remove_cancelled":false,"remove_aborted":false}""",
+            """{"queue": "emails", "max_hours": 72, "remove_failed": true, "remove_aborted": false, "remove_cancelled": false}""",
             job.Args);
     }
 
     [Fact]
     public async Task ByName_AsTheCommandLineDoes_MaxHoursIsRequired()
     {
-        var app = new ProcrastinateApp(new FakeJobStore());
+        var app = new ProcrastinateApp(new InMemoryJobStore());
 
         await app.DeferByNameAsync("builtin:procrastinate.builtin_tasks.remove_old_jobs", """{"max_hours": 72}""");
         await app.DeferByNameAsync("procrastinate.builtin_tasks.remove_old_jobs", """{"max_hours": 1, "remove_aborted": true}""");
@@ -81,7 +82,7 @@ public class BuiltinTaskRegistrationTests
     [Fact]
     public async Task IgnoreAlreadyEnqueued_IsRefusedForBatches()
     {
-        var app = new ProcrastinateApp(new FakeJobStore());
+        var app = new ProcrastinateApp(new InMemoryJobStore());
 
         await Assert.ThrowsAsync<ArgumentException>(async () =>
             await RemoveOldJobs.Configure(queueingLock: "l", ignoreAlreadyEnqueued: true, app: app)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Procrastinate.Testing.InMemory;
 using Procrastinate.Tests.Workers;
 
 namespace Procrastinate.Tests.Scheduling;
@@ -218,7 +219,7 @@ public class PeriodicDeferrerTests
         foreach (var delay in new[] { TimeSpan.FromSeconds(-1), TimeSpan.FromDays(8) })
         {
             var exception = Assert.Throws<ArgumentOutOfRangeException>(() => new ProcrastinateApp(
-                new FakeJobStore(), new ProcrastinateAppOptions { PeriodicMaxDelay = delay }));
+                new InMemoryJobStore(), new ProcrastinateAppOptions { PeriodicMaxDelay = delay }));
             Assert.Contains("PeriodicMaxDelay", exception.Message, StringComparison.Ordinal);
         }
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Procrastinate.Storage;
+using Procrastinate.Testing.InMemory;
 using Procrastinate.Tests.Workers;
 
 namespace Procrastinate.Tests.Scheduling;
@@ -9,7 +10,7 @@ namespace Procrastinate.Tests.Scheduling;
 /// PostgreSQL store does, and record every
 /// job created; it can fail on demand and reject queueing locks it is told are taken.
 /// </summary>
-internal sealed class PeriodicStore(TimeProvider? time = null) : DelegatingJobStore(new FakeJobStore(time))
+internal sealed class PeriodicStore(TimeProvider? time = null) : DelegatingJobStore(new InMemoryJobStore(time))
 {
     private readonly HashSet<(string Task, string PeriodicId, long Timestamp)> _claims = [];
     private long _nextId;
