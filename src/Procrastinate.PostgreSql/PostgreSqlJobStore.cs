@@ -27,6 +27,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     private readonly StoreConnections _connections;
     private readonly PostgreSqlJobStoreOptions _options;
     private readonly ILogger _listenerLogger;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a store from a connection string (see <see cref="PostgreSqlJobStoreOptions.ConnectionString"/>).</summary>
     public PostgreSqlJobStore(string connectionString, string? schema = null)
@@ -49,6 +50,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         _connections = new StoreConnections(options);
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _listenerLogger = loggerFactory.CreateLogger("Procrastinate.PostgreSql.Listener");
+        _logger = loggerFactory.CreateLogger("Procrastinate.PostgreSql");
         Schema = new PostgreSqlSchemaManager(_connections);
     }
 
@@ -208,6 +210,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 {
                     try
                     {
+                        List<Job> jobs;
+
                         // One batch is one implicit transaction: a failing statement rolls back the whole batch.
                         var batch = new NpgsqlBatch(connection);
                         await using (batch.ConfigureAwait(false))
@@ -229,11 +233,17 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                                 }
 
-                                var jobs = await Sql.ReadJobsAsync(reader, cancellationToken).ConfigureAwait(false);
-                                jobs.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
-                                return (IReadOnlyList<Job>)jobs;
+                                jobs = await Sql.ReadJobsAsync(reader, cancellationToken).ConfigureAwait(false);
                             }
                         }
+
+                        if (_options.StoreTraceContext && jobs.Count > 0)
+                        {
+                            await AddTraceContextsAsync(connection, jobs).ConfigureAwait(false);
+                        }
+
+                        jobs.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
+                        return (IReadOnlyList<Job>)jobs;
                     }
                     catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
                                                       && e.ConstraintName == "procrastinate_jobs_lock_idx_v1"
@@ -593,7 +603,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         NpgsqlCommand command;
-        if (jobs.Count == 1)
+        var traced = _options.StoreTraceContext && jobs.Any(j => j.TraceParent is not null);
+        if (jobs.Count == 1 && !traced)
         {
             var job = jobs[0];
             command = Sql.Command(connection, SqlQueries.DeferJob, transaction)
@@ -607,7 +618,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         }
         else
         {
-            command = Sql.Command(connection, SqlQueries.DeferJobs, transaction)
+            command = Sql.Command(connection, traced ? SqlQueries.DeferJobsTraced : SqlQueries.DeferJobs, transaction)
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, jobs.Select(j => j.Queue).ToArray())
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, jobs.Select(j => j.TaskName).ToArray())
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Integer, jobs.Select(j => j.Priority).ToArray())
@@ -615,6 +626,12 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.QueueingLock).ToArray())
                 .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.Args).ToArray())
                 .With(NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, jobs.Select(j => j.ScheduledAt?.ToUniversalTime()).ToArray());
+            if (traced)
+            {
+                command
+                    .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.TraceParent).ToArray())
+                    .With(NpgsqlDbType.Array | NpgsqlDbType.Text, jobs.Select(j => j.TraceState).ToArray());
+            }
         }
 
         await using (command.ConfigureAwait(false))
@@ -735,6 +752,41 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 return (IReadOnlyList<JobCounts>)await Sql.ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sets the trace context of each fetched job that has one (those deferred while tracing). Best effort: the jobs
+    /// are already marked as running, so a failure here leaves them without a link rather than losing them.
+    /// </summary>
+    private async ValueTask AddTraceContextsAsync(NpgsqlConnection connection, List<Job> jobs)
+    {
+        var contexts = new Dictionary<long, (string Parent, string? State)>();
+        try
+        {
+            using var command = Sql.Command(connection, SqlQueries.SelectTraceContexts)
+                .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, jobs.Select(j => j.Id).ToArray());
+            var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    contexts[reader.GetInt64(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+                }
+            }
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
+        {
+            StoreLog.TraceContextsUnavailable(_logger, jobs.Count, exception);
+            return;
+        }
+
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            if (contexts.TryGetValue(jobs[i].Id, out var context))
+            {
+                jobs[i] = jobs[i] with { TraceParent = context.Parent, TraceState = context.State };
+            }
+        }
+    }
 
     /// <summary>Runs <paramref name="action"/> on a pooled connection, translating the contract's errors.</summary>
     private async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, ValueTask<T>> action, CancellationToken cancellationToken)

@@ -25,6 +25,15 @@ public sealed record PostgreSqlJobStoreOptions
     /// </summary>
     public string? Schema { get; init; }
 
+    /// <summary>
+    /// Whether to keep each job's trace context (<see cref="Storage.JobToDefer.TraceParent"/>) in the table
+    /// <c>procrastinate_dotnet_trace_contexts</c>, so that runs continue the trace that deferred them. Off by
+    /// default: the table is not part of Procrastinate's schema and must be created first with
+    /// <see cref="PostgreSqlSchemaManager.ApplyTraceContextTableAsync"/>. Costs, while tracing is on, one more row
+    /// per deferred job and one more query per non-empty fetch; nothing while it is off.
+    /// </summary>
+    public bool StoreTraceContext { get; init; }
+
     /// <summary>Where the store logs (listener reconnects at Warning); none when <see langword="null"/>.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

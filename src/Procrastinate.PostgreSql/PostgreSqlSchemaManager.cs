@@ -83,6 +83,27 @@ public sealed class PostgreSqlSchemaManager
         }
     }
 
+    /// <summary>The SQL that creates Procrastinate for .NET's trace context table (outside Procrastinate's contract).</summary>
+    public static string GetTraceContextTableSql() => SqlResources.Read("extensions/trace_contexts.sql");
+
+    /// <summary>
+    /// Creates the table where the store keeps trace contexts when
+    /// <see cref="PostgreSqlJobStoreOptions.StoreTraceContext"/> is on; does nothing if it exists. The table refers to
+    /// <c>procrastinate_jobs</c> (its rows go with their job), so the schema must be applied first. Python
+    /// Procrastinate ignores it.
+    /// </summary>
+    /// <exception cref="ProcrastinateException">The server is unreachable.</exception>
+    /// <exception cref="Npgsql.PostgresException">The schema is not applied.</exception>
+    public async Task ApplyTraceContextTableAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var apply = new NpgsqlCommand(GetTraceContextTableSql(), connection);
+            await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// Compares the database's objects with the contract (<c>Sql/catalog.txt</c>): every type and enum value order,
     /// table, column and type, index, constraint, trigger and function signature. Objects the contract does not

@@ -41,6 +41,15 @@ public sealed record Job
     /// <summary>The worker that runs or ran the job, while that worker is registered.</summary>
     public long? WorkerId { get; init; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> stored when the job was deferred, if the store keeps trace contexts; the span of
+    /// each run links to it.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The W3C <c>tracestate</c> going with <see cref="TraceParent"/>.</summary>
+    public string? TraceState { get; init; }
+
     /// <summary>A short description for logs: <c>task_name[id](args)</c>.</summary>
     public string CallString => $"{TaskName}[{Id}]({Args})";
 }

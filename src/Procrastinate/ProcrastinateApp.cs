@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Procrastinate.Diagnostics;
 using Procrastinate.Storage;
 
 namespace Procrastinate;
@@ -115,9 +116,7 @@ public sealed partial class ProcrastinateApp
             return [];
         }
 
-        var ids = await Store.DeferJobsAsync(jobs, transaction, cancellationToken).ConfigureAwait(false);
-        LogDeferred(jobs.Count);
-        return ids;
+        return await StoreJobsAsync(jobs, transaction, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -204,8 +203,7 @@ public sealed partial class ProcrastinateApp
         {
             try
             {
-                var ids = await Store.DeferJobsAsync([job], transaction, cancellationToken).ConfigureAwait(false);
-                LogDeferred(1);
+                var ids = await StoreJobsAsync([job], transaction, cancellationToken).ConfigureAwait(false);
                 return ids[0];
             }
             catch (AlreadyEnqueuedException) when (ignore && job.QueueingLock is not null)
@@ -230,7 +228,23 @@ public sealed partial class ProcrastinateApp
     private static DateTimeOffset AddSaturating(DateTimeOffset now, TimeSpan delay) =>
         delay >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + delay;
 
-    private void LogDeferred(int count) => Log.JobsDeferred(Logger, count);
+    private async ValueTask<IReadOnlyList<long>> StoreJobsAsync(
+        IReadOnlyList<JobToDefer> jobs, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        using var scope = ProcrastinateInstrumentation.StartDefer(jobs);
+        try
+        {
+            var ids = await Store.DeferJobsAsync(scope.Jobs, transaction, cancellationToken).ConfigureAwait(false);
+            scope.Succeeded(ids);
+            Log.JobsDeferred(Logger, ids.Count);
+            return ids;
+        }
+        catch (Exception exception)
+        {
+            scope.Failed(exception);
+            throw;
+        }
+    }
 
     private static partial class Log
     {

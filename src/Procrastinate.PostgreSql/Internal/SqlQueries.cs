@@ -10,7 +10,13 @@ internal static class SqlQueries
 
     private static readonly Lazy<FrozenDictionary<string, string>> All = new(() => Parse(SqlResources.Read("queries.sql")));
 
+    private static readonly Lazy<FrozenDictionary<string, string>> TraceContext =
+        new(() => Parse(SqlResources.Read("extensions/trace_context_queries.sql")));
+
     public static IReadOnlyDictionary<string, string> Statements => All.Value;
+
+    /// <summary>The statements on the trace context table, which is not part of the contract.</summary>
+    public static IReadOnlyDictionary<string, string> TraceContextStatements => TraceContext.Value;
 
     public static string DeferJobs => Get("defer_jobs");
 
@@ -65,6 +71,10 @@ internal static class SqlQueries
     public static string DescribeCatalog => Get("describe_catalog");
 
     public static string FindQueueingLock => Get("find_queueing_lock");
+
+    public static string DeferJobsTraced => TraceContext.Value["defer_jobs_traced"];
+
+    public static string SelectTraceContexts => TraceContext.Value["select_trace_contexts"];
 
     public static string Get(string name) =>
         All.Value.TryGetValue(name, out var sql) ? sql : throw new KeyNotFoundException($"No query named '{name}' in queries.sql.");

@@ -7,6 +7,8 @@ internal sealed class StoreConnections : IAsyncDisposable
 {
     internal const string QueueingLockIndex = "procrastinate_jobs_queueing_lock_idx_v1";
 
+    internal const string TraceContextTable = "procrastinate_dotnet_trace_contexts";
+
     private const string AbortRequestedCheck = "check_not_todo_abort_requested";
 
     private const string ApplyHint =
@@ -109,6 +111,15 @@ internal sealed class StoreConnections : IAsyncDisposable
         if (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.ConstraintName == QueueingLockIndex)
         {
             return new AlreadyEnqueuedException(ParseKeyValue(exception.Detail), exception);
+        }
+
+        if (exception.SqlState == PostgresErrorCodes.UndefinedTable
+            && exception.MessageText.Contains(TraceContextTable, StringComparison.Ordinal))
+        {
+            return new ProcrastinateException(
+                $"StoreTraceContext is on but the table {TraceContextTable} is missing: create it with " +
+                "PostgreSqlJobStore.Schema.ApplyTraceContextTableAsync(), or turn StoreTraceContext off.",
+                exception);
         }
 
         if (exception.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedFunction

@@ -15,4 +15,14 @@ public sealed record JobToDefer(
     int Priority = 0,
     string? Lock = null,
     string? QueueingLock = null,
-    DateTimeOffset? ScheduledAt = null);
+    DateTimeOffset? ScheduledAt = null)
+{
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that deferred the job, or <see langword="null"/>. Set when tracing is
+    /// on; a store keeps it only where it has room for it (see <c>docs/hosting.md</c>, "Tracing").
+    /// </summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The W3C <c>tracestate</c> going with <see cref="TraceParent"/>, or <see langword="null"/>.</summary>
+    public string? TraceState { get; init; }
+}

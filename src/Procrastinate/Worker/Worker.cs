@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Procrastinate.Diagnostics;
 using Procrastinate.Storage;
 
 namespace Procrastinate;
@@ -39,6 +40,7 @@ public sealed class Worker
     private int _signals;
     private long _fetchedJobs;
     private long _workerId;
+    private long _lastHeartbeatTicks;
 
     /// <summary>Creates a worker for <paramref name="app"/>.</summary>
     /// <param name="app">The app whose store and tasks to use.</param>
@@ -77,6 +79,12 @@ public sealed class Worker
     /// Completes with the worker's id once it is registered and fetching; cancelled if it stops before that.
     /// </summary>
     public Task<long> Started => _started.Task;
+
+    /// <summary>When the store last recorded that this worker is alive (registration or heartbeat).</summary>
+    public DateTimeOffset? LastHeartbeat => Interlocked.Read(ref _lastHeartbeatTicks) is var t && t != 0 ? new(t, TimeSpan.Zero) : null;
+
+    /// <summary>How long without a heartbeat before other workers take this one for gone.</summary>
+    public TimeSpan StalledWorkerTimeout => _settings.StalledWorkerTimeout;
 
     /// <summary>How many jobs run right now.</summary>
     public int RunningJobCount => _running.Count;
@@ -164,6 +172,7 @@ public sealed class Worker
     private async Task RunRegisteredAsync(long workerId)
     {
         Interlocked.Exchange(ref _workerId, workerId);
+        Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
         var recorder = new OutcomeRecorder(_store, _time, _logger, _fetchSignal.Set);
         _recorder = recorder;
         if (_abortingNow.IsCancellationRequested)
@@ -178,7 +187,7 @@ public sealed class Worker
         List<Task> sideLoops =
         [
             SideLoopAsync("Heartbeat", _settings.UpdateHeartbeatInterval, false,
-                token => _store.UpdateHeartbeatAsync(Interlocked.Read(ref _workerId), token), sideToken),
+                UpdateHeartbeatAsync, sideToken),
             SideLoopAsync("Polling for aborts", _settings.AbortJobPollingInterval, false, PollAbortsAsync, sideToken),
             new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideToken),
         ];
@@ -413,6 +422,7 @@ public sealed class Worker
     private async Task RunJobAsync(RunningJob running, long workerId)
     {
         var job = running.Job;
+        using var activity = ProcrastinateInstrumentation.StartRun(job);
         using var scope = _logger.BeginScope(new JobLogScope(job, Name, workerId));
         var outcome = JobOutcome.Finished(new JobCompletion(job.Id, JobStatus.Failed, _settings.DeleteJobs == DeleteJobsCondition.Always));
         try
@@ -445,12 +455,15 @@ public sealed class Worker
                 error = exception;
             }
 
-            outcome = Decide(running, task, error, _time.GetElapsedTime(startTimestamp).TotalSeconds);
+            var seconds = _time.GetElapsedTime(startTimestamp).TotalSeconds;
+            outcome = Decide(running, task, error, seconds);
+            ProcrastinateInstrumentation.EndRun(activity, job, outcome, error, seconds);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // A fault of the worker's own (not of the task): the job fails rather than staying in doing.
             WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", 0, exception);
+            ProcrastinateInstrumentation.EndRun(activity, job, outcome, exception, 0);
         }
         finally
         {
@@ -596,6 +609,12 @@ public sealed class Worker
         {
             await Task.WhenAll(_running.Values.Select(job => job.Completion)).ConfigureAwait(false);
         }
+    }
+
+    private async ValueTask UpdateHeartbeatAsync(CancellationToken cancellationToken)
+    {
+        await _store.UpdateHeartbeatAsync(Interlocked.Read(ref _workerId), cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
     }
 
     private async ValueTask PollAbortsAsync(CancellationToken cancellationToken)
