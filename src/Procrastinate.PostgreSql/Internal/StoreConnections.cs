@@ -41,6 +41,16 @@ internal sealed class StoreConnections : IAsyncDisposable
         else
         {
             var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString ?? string.Empty);
+
+            // Npgsql itself reads PGUSER, PGPASSWORD and PGPASSFILE (.pgpass) but not where the server is: as libpq.
+            builder.Host ??= NonEmptyVariable("PGHOST") ?? "localhost";
+            builder.Database ??= NonEmptyVariable("PGDATABASE");
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString ?? string.Empty };
+            if (!given.ContainsKey("Port") && int.TryParse(NonEmptyVariable("PGPORT"), out var variablePort))
+            {
+                builder.Port = variablePort;
+            }
+
             if (options.Schema is not null)
             {
                 ArgumentException.ThrowIfNullOrWhiteSpace(options.Schema, nameof(options));
@@ -55,7 +65,6 @@ internal sealed class StoreConnections : IAsyncDisposable
             }
 
             // The typed builder knows every keyword; only a plain one tells whether the caller gave this one.
-            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString ?? string.Empty };
             if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
             {
                 // The store leaves no session state behind (the listener UNLISTENs before it lets go), so the reset
@@ -186,4 +195,7 @@ internal sealed class StoreConnections : IAsyncDisposable
 
     /// <summary>A channel name as a quoted identifier for <c>LISTEN</c>.</summary>
     internal static string QuoteChannel(string channel) => "\"" + channel.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string? NonEmptyVariable(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }
