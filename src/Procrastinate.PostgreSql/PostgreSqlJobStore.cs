@@ -24,6 +24,9 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 
     private const int FetchAttempts = 3;
 
+    /// <summary>How many times a stalled-job sweep runs when queueing locks are taken while it runs.</summary>
+    private const int StalledJobsSweeps = 3;
+
     private readonly StoreConnections _connections;
     private readonly PostgreSqlJobStoreOptions _options;
     private readonly ILogger _listenerLogger;
@@ -398,47 +401,58 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     /// <remarks>
     /// One transaction of two statements: the first locks the stalled rows nobody else holds (<c>SKIP LOCKED</c>), the
     /// second checks the stalled condition again with a fresh snapshot on rows nobody else can change, and retries
-    /// them like <c>procrastinate_retry_job_v2</c> at the current time (an abort-requested job fails instead). A job
-    /// that another worker already retried, even if a live worker fetched it since, is left alone.
+    /// them like <c>procrastinate_retry_job_v2</c> at the current time (an abort-requested job fails instead, and so
+    /// does a job whose queueing lock is taken). A job that another worker already retried, even if a live worker
+    /// fetched it since, is left alone. When a job deferred or retried meanwhile takes a queueing lock after the
+    /// second statement's snapshot, the transaction is rolled back and the sweep runs again, which sees that job.
     /// </remarks>
+    /// <exception cref="AlreadyEnqueuedException">Queueing locks kept being taken during every one of the sweeps.</exception>
     public async ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default) =>
         await RunAsync(
             async connection =>
             {
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
+                for (var sweep = 1; ; sweep++)
                 {
-                    List<long> locked;
-                    using (var command = Sql.Command(connection, SqlQueries.LockStalledJobs, transaction)
-                                     .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat)))
+                    var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
                     {
-                        locked = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
-                    }
+                        List<long> locked;
+                        using (var command = Sql.Command(connection, SqlQueries.LockStalledJobs, transaction)
+                                         .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat)))
+                        {
+                            locked = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                        }
 
-                    if (locked.Count == 0)
-                    {
+                        if (locked.Count == 0)
+                        {
+                            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                            return (IReadOnlyList<long>)[];
+                        }
+
+                        List<long> handled;
+                        using (var command = Sql.Command(connection, SqlQueries.RetryLockedStalledJobs, transaction)
+                                         .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat))
+                                         .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, locked.ToArray()))
+                        {
+                            try
+                            {
+                                handled = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                            }
+                            catch (PostgresException e) when (_connections.Translate(e) is AlreadyEnqueuedException { QueueingLock: null } conflict)
+                            {
+                                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                                if (sweep < StalledJobsSweeps)
+                                {
+                                    continue;
+                                }
+
+                                throw await NameConflictingLockAsync(conflict, locked, cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                        return (IReadOnlyList<long>)[];
+                        return handled;
                     }
-
-                    List<long> retried;
-                    using (var command = Sql.Command(connection, SqlQueries.RetryLockedStalledJobs, transaction)
-                                     .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat))
-                                     .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, locked.ToArray()))
-                    {
-                        try
-                        {
-                            retried = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
-                        }
-                        catch (PostgresException e) when (_connections.Translate(e) is AlreadyEnqueuedException { QueueingLock: null } conflict)
-                        {
-                            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                            throw await NameConflictingLockAsync(conflict, locked, cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return retried;
                 }
             },
             cancellationToken).ConfigureAwait(false);

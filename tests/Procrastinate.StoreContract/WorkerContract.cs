@@ -147,18 +147,68 @@ public abstract class WorkerContract : StoreContract
     }
 
     [Fact]
-    public async Task RetryStalledJobs_WhenAWaitingJobHoldsAQueueingLock_RetriesNothing()
+    public async Task RetryStalledJobs_WhenAWaitingJobHoldsTheQueueingLock_FailsThatJob_AndRetriesTheOthers()
     {
         var (locked, w1) = await StartJobAsync(Job(queueingLock: "QL"));
         var (other, w2) = await StartJobAsync();
-        await DeferAsync(Job(queueingLock: "QL"));
+        var waiting = await DeferAsync(Job(queueingLock: "QL"));
         await Store.UnregisterWorkerAsync(w1);
         await Store.UnregisterWorkerAsync(w2);
 
-        var e = await Assert.ThrowsAsync<AlreadyEnqueuedException>(async () => await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)));
+        var handled = await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal("QL", e.QueueingLock);
-        Assert.Equal(JobStatus.Doing, await Store.GetJobStatusAsync(locked));
-        Assert.Equal(JobStatus.Doing, await Store.GetJobStatusAsync(other));
+        Assert.Equal([locked, other], handled);
+        Assert.Equal((JobStatus.Failed, 1), await StatusAndAttemptsAsync(locked));
+        Assert.Equal(["deferred", "started", "failed"], await EventTypesAsync(locked));
+        Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(other));
+        Assert.Equal(["deferred", "started", "scheduled", "deferred_for_retry"], await EventTypesAsync(other));
+        Assert.Equal((JobStatus.Todo, 0), await StatusAndAttemptsAsync(waiting));
+        Assert.Equal(["deferred"], await EventTypesAsync(waiting));
+        Assert.Empty(await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task RetryStalledJobs_SharingAQueueingLock_RetriesTheSmallestId_AndFailsTheOthers()
+    {
+        var (first, w1) = await StartJobAsync(Job(queueingLock: "QL"));
+        var (second, w2) = await StartJobAsync(Job(queueingLock: "QL"));
+        var (third, w3) = await StartJobAsync(Job(queueingLock: "QL"));
+        await Store.UnregisterWorkerAsync(w1);
+        await Store.UnregisterWorkerAsync(w2);
+        await Store.UnregisterWorkerAsync(w3);
+
+        var handled = await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([first, second, third], handled);
+        Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(first));
+        Assert.Equal(["deferred", "started", "scheduled", "deferred_for_retry"], await EventTypesAsync(first));
+        Assert.Equal((JobStatus.Failed, 1), await StatusAndAttemptsAsync(second));
+        Assert.Equal(["deferred", "started", "failed"], await EventTypesAsync(second));
+        Assert.Equal((JobStatus.Failed, 1), await StatusAndAttemptsAsync(third));
+        Assert.Equal(["deferred", "started", "failed"], await EventTypesAsync(third));
+        Assert.Equal([first], (await Store.ListJobsAsync(new JobFilter { QueueingLock = "QL", Status = JobStatus.Todo })).Select(j => j.Id));
+    }
+
+    [Fact]
+    public async Task RetryStalledJobs_AnAbortRequestedJob_FailsWithoutTakingTheQueueingLock()
+    {
+        var (aborting, w1) = await StartJobAsync(Job(queueingLock: "QL"));
+        var (next, w2) = await StartJobAsync(Job(queueingLock: "QL"));
+        await Store.CancelJobAsync(aborting, abort: true);
+        await Store.UnregisterWorkerAsync(w1);
+        await Store.UnregisterWorkerAsync(w2);
+
+        Assert.Equal([aborting, next], await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal((JobStatus.Failed, 0), await StatusAndAttemptsAsync(aborting));
+        Assert.Equal(["deferred", "started", "abort_requested", "failed"], await EventTypesAsync(aborting));
+        Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(next));
+        Assert.Equal(["deferred", "started", "scheduled", "deferred_for_retry"], await EventTypesAsync(next));
+    }
+
+    private async Task<(JobStatus Status, int Attempts)> StatusAndAttemptsAsync(long id)
+    {
+        var job = await GetJobAsync(id);
+        return (job.Status, job.Attempts);
     }
 }

@@ -132,15 +132,32 @@ FOR UPDATE OF j SKIP LOCKED;
 -- Second step, in the same transaction: this statement's fresh snapshot sees every commit made before the rows
 -- were locked, so the stalled condition is checked again on rows nobody else can change; a job another worker
 -- already retried and a live worker fetched again is left alone. Each job is retried like
--- procrastinate_retry_job_v2 does (an abort-requested job fails instead).
-SELECT j.id, procrastinate_retry_job_v2(j.id, now(), NULL, NULL, NULL)
-FROM procrastinate_jobs AS j
-WHERE j.id = ANY ($2::bigint[])
-  AND j.status = 'doing'
-  AND (j.worker_id IS NULL
-       OR EXISTS (SELECT 1 FROM procrastinate_workers AS w
-                  WHERE w.id = j.worker_id AND w.last_heartbeat < now() - make_interval(secs => $1)))
-ORDER BY j.id;
+-- procrastinate_retry_job_v2 does (an abort-requested job fails instead), except a job whose queueing lock a
+-- waiting job, or a smaller id of this sweep going back to todo, already holds: that one ends failed like
+-- procrastinate_finish_job_v1 does, since the job holding the lock does the same work. The decisions come from the
+-- statement's snapshot, which the functions' own writes do not change.
+WITH stalled AS MATERIALIZED (
+    SELECT j.id, j.queueing_lock, j.abort_requested
+    FROM procrastinate_jobs AS j
+    WHERE j.id = ANY ($2::bigint[])
+      AND j.status = 'doing'
+      AND (j.worker_id IS NULL
+           OR EXISTS (SELECT 1 FROM procrastinate_workers AS w
+                      WHERE w.id = j.worker_id AND w.last_heartbeat < now() - make_interval(secs => $1)))
+)
+SELECT s.id,
+       CASE
+           WHEN NOT s.abort_requested
+                AND s.queueing_lock IS NOT NULL
+                AND (EXISTS (SELECT 1 FROM procrastinate_jobs AS t
+                             WHERE t.status = 'todo' AND t.queueing_lock = s.queueing_lock)
+                     OR EXISTS (SELECT 1 FROM stalled AS e
+                                WHERE e.id < s.id AND NOT e.abort_requested AND e.queueing_lock = s.queueing_lock))
+               THEN procrastinate_finish_job_v1(s.id, 'failed', false)
+           ELSE procrastinate_retry_job_v2(s.id, now(), NULL, NULL, NULL)
+       END
+FROM stalled AS s
+ORDER BY s.id;
 
 -- name: delete_old_jobs --
 -- Deletes finished jobs whose latest event is older than $1 seconds (a job without events never goes).

@@ -184,13 +184,7 @@ public sealed partial class InMemoryJobStore : IJobStore
                     continue;
                 }
 
-                if (job.Status == JobStatus.Doing)
-                {
-                    job.Attempts++;
-                }
-
-                job.AbortRequested = false;
-                SetStatus(job, completion.Status, now);
+                Finish(job, completion.Status, now);
             }
         }
 
@@ -219,7 +213,7 @@ public sealed partial class InMemoryJobStore : IJobStore
             }
 
             var now = Now();
-            CheckRetry(job, [], out _);
+            CheckRetry(job);
             Retry(job, ToStoredTime(parameters.RetryAt), parameters.Priority, parameters.Queue, parameters.Lock, now);
         }
 
@@ -367,8 +361,6 @@ public sealed partial class InMemoryJobStore : IJobStore
     }
 
     /// <inheritdoc />
-    /// <remarks>All stalled jobs are retried in one step, like the PostgreSQL store's one statement: all or nothing.</remarks>
-    /// <exception cref="AlreadyEnqueuedException">A stalled job's queueing lock is held by a waiting job; nothing changed.</exception>
     public ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -376,19 +368,17 @@ public sealed partial class InMemoryJobStore : IJobStore
         {
             var stalled = Stalled(sinceHeartbeat);
             var now = Now();
-            var taken = new HashSet<string>(StringComparer.Ordinal);
             foreach (var job in stalled)
             {
-                CheckRetry(job, taken, out var queueingLock);
-                if (queueingLock is not null)
+                // By id, so a job this sweep put back to todo already holds its queueing lock for the later ones.
+                if (!job.AbortRequested && job.QueueingLock is { } queueingLock && HoldsQueueingLock(queueingLock))
                 {
-                    taken.Add(queueingLock);
+                    Finish(job, JobStatus.Failed, now);
                 }
-            }
-
-            foreach (var job in stalled)
-            {
-                Retry(job, now, null, null, null, now);
+                else
+                {
+                    Retry(job, now, null, null, null, now);
+                }
             }
 
             return ValueTask.FromResult<IReadOnlyList<long>>(stalled.Select(job => job.Id).ToList());
@@ -563,9 +553,8 @@ public sealed partial class InMemoryJobStore : IJobStore
                         || (blocker.Priority == candidate.Priority && blocker.Id < candidate.Id)))));
 
     /// <summary>Throws what PostgreSQL raises when <paramref name="job"/> cannot go back to todo; nothing changed then.</summary>
-    private void CheckRetry(Row job, HashSet<string> takenInBatch, out string? queueingLock)
+    private void CheckRetry(Row job)
     {
-        queueingLock = null;
         if (job.Status == JobStatus.Doing && job.AbortRequested)
         {
             return;
@@ -577,12 +566,22 @@ public sealed partial class InMemoryJobStore : IJobStore
                 $"Job {job.Id} cannot be retried: its abort was requested (check_not_todo_abort_requested).");
         }
 
-        if (job.QueueingLock is { } held && (takenInBatch.Contains(held) || HoldsQueueingLock(held)))
+        if (job.QueueingLock is { } held && HoldsQueueingLock(held))
         {
             throw new AlreadyEnqueuedException(held);
         }
+    }
 
-        queueingLock = job.QueueingLock;
+    /// <summary>What <c>procrastinate_finish_job_v1</c> does to a waiting or running job it does not delete.</summary>
+    private static void Finish(Row job, JobStatus status, DateTimeOffset now)
+    {
+        if (job.Status == JobStatus.Doing)
+        {
+            job.Attempts++;
+        }
+
+        job.AbortRequested = false;
+        SetStatus(job, status, now);
     }
 
     /// <summary>What <c>procrastinate_retry_job_v2</c> does to a job that passed <see cref="CheckRetry"/>.</summary>

@@ -107,8 +107,16 @@ public interface IJobStore
 
     /// <summary>
     /// Puts every stalled job (see <see cref="GetStalledJobsAsync"/>) back to <see cref="JobStatus.Todo"/>, each
-    /// exactly once even when several workers call this at the same time, and returns their ids.
+    /// exactly once even when several workers call this at the same time, and returns the ids of all the jobs it
+    /// handled, by id, including those it failed.
     /// </summary>
+    /// <remarks>
+    /// Stalled jobs are taken by id. An abort-requested one ends <see cref="JobStatus.Failed"/> (attempts unchanged,
+    /// like <see cref="RetryJobAsync"/> on such a job). One whose queueing lock is held by a waiting job, or by a
+    /// smaller id that this call puts back to todo, also ends <see cref="JobStatus.Failed"/> (attempts counted, like
+    /// <see cref="FinishJobsAsync"/>) since the job holding the lock does the same work; so a taken queueing lock
+    /// never blocks the recovery of the other stalled jobs.
+    /// </remarks>
     ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes finished jobs whose latest event is older than the given age; returns how many.</summary>
