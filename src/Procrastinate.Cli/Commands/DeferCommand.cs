@@ -82,6 +82,12 @@ internal sealed class DeferCommand
         var json = parse.GetResult(_json) is { Tokens.Count: > 0 } ? parse.GetValue(_json)! : env.String(Env + "JSON_ARGS") ?? "{}";
         CheckIsObject(json);
         var allowUnknown = parse.Has(_unknown) || (env.Bool(Env + "UNKNOWN") ?? false);
+        if (!allowUnknown)
+        {
+            // Reported before any connection option is read: a typo or bad arguments need no database.
+            context.Tasks.Get(taskName).ValidateArgs(json);
+        }
+
         var at = parse.ValueOr(_at, () => env.String(Env + "AT"));
         var delay = parse.ValueOr(_in, () => env.Int(Env + "IN"));
         if (at is not null && delay is not null)

@@ -90,9 +90,8 @@ internal sealed class CliContext : IAsyncDisposable
     public string Describe()
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(Store.DataSource.ConnectionString);
-        var host = builder.Host ?? System.Environment.GetEnvironmentVariable("PGHOST") ?? "localhost";
-        var database = builder.Database ?? System.Environment.GetEnvironmentVariable("PGDATABASE");
-        return $"{host}:{builder.Port}" + (database is null ? string.Empty : $"/{database}")
+        return $"{builder.Host}:{builder.Port}"
+            + (builder.Database is { } database ? $"/{database}" : string.Empty)
             + (builder.SearchPath is { Length: > 0 } schema ? $" (schema {schema})" : string.Empty);
     }
 
@@ -124,7 +123,7 @@ internal sealed class CliContext : IAsyncDisposable
         var schema = ParseResult.GetValue(_globals.Schema) ?? Environment.String("PROCRASTINATE_SCHEMA") ?? _options.Schema;
         var storeOptions = new PostgreSqlJobStoreOptions
         {
-            ConnectionString = dsn is null ? null : ConnectionStrings.Normalize(dsn),
+            ConnectionString = ConnectionStrings.WithEnvironment(dsn is null ? string.Empty : ConnectionStrings.Normalize(dsn), Environment),
             Schema = schema,
             LoggerFactory = LoggerFactory,
         };

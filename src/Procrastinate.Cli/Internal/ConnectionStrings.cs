@@ -29,6 +29,32 @@ internal static class ConnectionStrings
         }
     }
 
+    /// <summary>
+    /// Fills what <paramref name="connectionString"/> lacks from libpq's variables (<c>PGHOST</c>, <c>PGPORT</c>,
+    /// <c>PGDATABASE</c>, <c>PGUSER</c>, <c>PGPASSWORD</c>), as <c>psql</c> would.
+    /// </summary>
+    /// <exception cref="CliException">No host is known at all.</exception>
+    public static string WithEnvironment(string connectionString, CliEnvironment environment)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Host ??= environment.String("PGHOST");
+        if (!builder.ContainsKey("Port") && environment.Int("PGPORT") is { } port)
+        {
+            builder.Port = port;
+        }
+
+        builder.Database ??= environment.String("PGDATABASE");
+        builder.Username ??= environment.String("PGUSER");
+        builder.Password ??= environment.String("PGPASSWORD");
+        if (builder.Host is null)
+        {
+            throw CliException.Usage(
+                "No database given: pass --dsn, set PROCRASTINATE_DSN, or set the libpq variables (PGHOST, PGPORT, PGUSER, PGDATABASE, ...).");
+        }
+
+        return builder.ConnectionString;
+    }
+
     private static string FromUri(string dsn)
     {
         var uri = new Uri(dsn);
