@@ -53,7 +53,7 @@ public static class ProcrastinateCli
             ProcessTerminationTimeout = null,
         };
         var status = await parseResult.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
-        await options.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await options.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return status;
     }
 

@@ -23,7 +23,7 @@ public static partial class CliTestTasks
     }
 
     [Task(Name = "cli.cleanup", QueueingLock = "cleanup")]
-    public static partial void Cleanup(int maxHours)
+    public static partial void Cleanup([TaskArgument("max_hours")] int maxHours)
     {
     }
 }

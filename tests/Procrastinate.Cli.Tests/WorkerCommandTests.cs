@@ -77,15 +77,18 @@ public sealed class WorkerCommandTests : CliTest
     [Fact]
     public async Task Verbose_ShowsDebugLogLines()
     {
-        await RunAsync("defer", "cli.flaky");
+        var quiet = await RunAsync("defer", "cli.flaky");
+        var verbose = await RunAsync("-v", "defer", "cli.flaky");
+        var fromEnv = await CliRunner.RunAsync(
+            ["defer", "cli.flaky"],
+            new Dictionary<string, string> { ["PROCRASTINATE_DSN"] = Database.ConnectionString, ["PROCRASTINATE_VERBOSE"] = "1" });
+        var worker = await RunAsync("worker", "--one-shot");
 
-        var quiet = await RunAsync("worker", "--one-shot");
-        await RunAsync("defer", "cli.flaky");
-        var verbose = await RunAsync("-v", "worker", "--one-shot");
-
-        Assert.Contains(quiet.ErrorLines, l => l.StartsWith("INFO:Procrastinate.Worker:", StringComparison.Ordinal));
-        Assert.DoesNotContain(quiet.ErrorLines, l => l.StartsWith("DEBUG:", StringComparison.Ordinal));
-        Assert.Contains(verbose.ErrorLines, l => l.StartsWith("DEBUG:", StringComparison.Ordinal));
+        Assert.Empty(quiet.Error);
+        Assert.Equal("DEBUG:Procrastinate:Deferred 1 job(s)", Assert.Single(verbose.ErrorLines));
+        Assert.Equal("DEBUG:Procrastinate:Deferred 1 job(s)", Assert.Single(fromEnv.ErrorLines));
+        Assert.Contains(worker.ErrorLines, l => l.StartsWith("INFO:Procrastinate.Worker:Starting worker", StringComparison.Ordinal));
+        Assert.DoesNotContain(worker.ErrorLines, l => l.StartsWith("DEBUG:", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -38,7 +38,8 @@ internal static class ConnectionStrings
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         builder.Host ??= environment.String("PGHOST");
-        if (!builder.ContainsKey("Port") && environment.Int("PGPORT") is { } port)
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Port") && environment.Int("PGPORT") is { } port)
         {
             builder.Port = port;
         }
