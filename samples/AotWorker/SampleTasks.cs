@@ -3,7 +3,7 @@ using Procrastinate;
 
 namespace AotWorker;
 
-/// <summary>A parcel size: enums travel as their names.</summary>
+/// <summary>A parcel size: enums travel as their numbers.</summary>
 public enum ParcelSize
 {
     Small,

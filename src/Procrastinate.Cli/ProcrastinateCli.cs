@@ -77,6 +77,12 @@ public static class ProcrastinateCli
             root.Subcommands.Add(command);
         }
 
+        root.SetAction(_ =>
+        {
+            var commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
+            WriteError(options.Error, $"No command given; choose one of {commands} (see '{ProgramName(options, root)} --help').");
+            return CliExitCodes.Usage;
+        });
         foreach (var option in root.Options)
         {
             if (option is VersionOption version)

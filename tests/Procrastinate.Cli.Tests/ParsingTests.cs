@@ -35,6 +35,17 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public async Task NoCommand_ListsTheCommands_WithExitTwo()
+    {
+        var result = await CliRunner.RunAsync([]);
+
+        Assert.Equal(CliExitCodes.Usage, result.ExitCode);
+        Assert.Equal(
+            "error: No command given; choose one of worker, defer, schema, healthchecks, jobs, queues, tasks, locks (see 'test-worker --help').",
+            Assert.Single(result.ErrorLines));
+    }
+
+    [Fact]
     public async Task Version_PrintsAppAndLibraryVersions()
     {
         var result = await CliRunner.RunAsync(["--version"]);
