@@ -42,53 +42,12 @@ internal static class CountsCommands
             }
 
             var counts = await list(context.Store, filters.Read(context), cancellationToken).ConfigureAwait(false);
-            if (context.Json)
-            {
-                context.WriteJson(w =>
-                {
-                    w.WriteStartArray();
-                    foreach (var row in counts)
-                    {
-                        Output.WriteCounts(w, row);
-                    }
-
-                    w.WriteEndArray();
-                });
-            }
-            else
-            {
-                foreach (var row in counts)
-                {
-                    context.Out.WriteLine(Output.CountsLine(row));
-                }
-            }
-
+            context.WriteList(counts, Output.WriteCounts, Output.CountsLine);
             return CliExitCodes.Success;
         }));
         return command;
     }
 
-    private static void WriteRegistered(CliContext context)
-    {
-        var tasks = context.Tasks.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
-        if (context.Json)
-        {
-            context.WriteJson(w =>
-            {
-                w.WriteStartArray();
-                foreach (var task in tasks)
-                {
-                    Output.WriteTask(w, task);
-                }
-
-                w.WriteEndArray();
-            });
-            return;
-        }
-
-        foreach (var task in tasks)
-        {
-            context.Out.WriteLine(Output.TaskLine(task));
-        }
-    }
+    private static void WriteRegistered(CliContext context) =>
+        context.WriteList(context.Tasks.OrderBy(t => t.Name, StringComparer.Ordinal), Output.WriteTask, Output.TaskLine);
 }

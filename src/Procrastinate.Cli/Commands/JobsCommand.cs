@@ -38,28 +38,8 @@ internal sealed class JobsCommand
     {
         var filter = _filters.Read(context);
         var jobs = await context.Store.ListJobsAsync(filter, cancellationToken).ConfigureAwait(false);
-        if (context.Json)
-        {
-            context.WriteJson(w =>
-            {
-                w.WriteStartArray();
-                foreach (var job in jobs)
-                {
-                    Output.WriteJob(w, job);
-                }
-
-                w.WriteEndArray();
-            });
-        }
-        else
-        {
-            var details = context.ParseResult.GetValue(_details);
-            foreach (var job in jobs)
-            {
-                context.Out.WriteLine(Output.JobLine(job, details));
-            }
-        }
-
+        var details = context.ParseResult.GetValue(_details);
+        context.WriteList(jobs, Output.WriteJob, job => Output.JobLine(job, details));
         return CliExitCodes.Success;
     }
 

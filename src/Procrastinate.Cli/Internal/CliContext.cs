@@ -107,6 +107,30 @@ internal sealed class CliContext : IAsyncDisposable
 
     public void WriteJson(Action<Utf8JsonWriter> write) => Out.WriteLine(Output.Json(write));
 
+    /// <summary>Writes <paramref name="items"/> one line each, or as one JSON array with <c>--json</c>.</summary>
+    public void WriteList<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> json, Func<T, string> line)
+    {
+        if (Json)
+        {
+            WriteJson(w =>
+            {
+                w.WriteStartArray();
+                foreach (var item in items)
+                {
+                    json(w, item);
+                }
+
+                w.WriteEndArray();
+            });
+            return;
+        }
+
+        foreach (var item in items)
+        {
+            Out.WriteLine(line(item));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_store is not null)
