@@ -26,6 +26,7 @@ public sealed class SchemaAndHealthTests : CliTest
         await using var empty = await EmptyDatabase.CreateAsync(Database);
 
         var missing = await CliRunner.RunAsync(empty.ConnectionString, "jobs", "list");
+        var worker = await CliRunner.RunAsync(empty.ConnectionString, "worker", "--one-shot");
         var unhealthy = await CliRunner.RunAsync(empty.ConnectionString, "healthchecks");
         var checkEmpty = await CliRunner.RunAsync(empty.ConnectionString, "schema", "--check");
         var apply = await CliRunner.RunAsync(empty.ConnectionString, "schema");
@@ -35,6 +36,8 @@ public sealed class SchemaAndHealthTests : CliTest
 
         Assert.Equal(CliExitCodes.Failure, missing.ExitCode);
         Assert.Matches("^error: The Procrastinate schema is missing from .*`schema --apply`", Assert.Single(missing.ErrorLines));
+        Assert.Equal(CliExitCodes.Failure, worker.ExitCode);
+        Assert.Matches(@"^error: The Procrastinate schema is missing from 127\.0\.0\.1:\d+/\w+: apply it with `schema --apply`\.$", Assert.Single(worker.ErrorLines));
         Assert.Equal(CliExitCodes.Failure, unhealthy.ExitCode);
         Assert.Equal("Found procrastinate_jobs table: FAILED (apply the schema with `schema --apply`)", Assert.Single(unhealthy.ErrorLines));
         Assert.Equal(CliExitCodes.Failure, checkEmpty.ExitCode);
