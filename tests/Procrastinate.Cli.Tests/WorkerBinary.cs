@@ -18,6 +18,31 @@ public static class WorkerBinary
 
     public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
+        using var process = Start(environment, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await WaitForExitAsync(process, args);
+        return new CliResult(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Waits at most 3 minutes, then kills the process and fails.</summary>
+    public static async Task WaitForExitAsync(Process process, IEnumerable<string> args)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path} {string.Join(' ', args)} did not exit within 3 minutes.");
+        }
+    }
+
+    /// <summary>Starts the binary with only the given PROCRASTINATE_*/PG* variables, output redirected.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
         var start = new ProcessStartInfo(Path)
         {
             RedirectStandardOutput = true,
@@ -39,21 +64,7 @@ public static class WorkerBinary
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start {Path}.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path} {string.Join(' ', args)} did not exit within 3 minutes.");
-        }
-
-        return new CliResult(process.ExitCode, await output, await error);
+        return Process.Start(start) ?? throw new InvalidOperationException($"Cannot start {Path}.");
     }
 
     public static Task<CliResult> RunWithDsnAsync(string connectionString, params string[] args) =>

@@ -33,6 +33,42 @@ public sealed class WorkerBinaryTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
+    public async Task Binary_WaitingWorker_StopsGracefullyOnSigterm_AfterItsRunningJob()
+    {
+        var env = new Dictionary<string, string> { ["PROCRASTINATE_DSN"] = _fixture.ConnectionString };
+        await _fixture.ResetAsync();
+        var deferred = await WorkerBinary.RunAsync(env, "defer", "sample.sleep", """{"seconds": 2}""");
+        Assert.True(deferred.ExitCode == 0, deferred.ToString());
+        using var process = WorkerBinary.Start(env, "worker", "--fetch-job-polling-interval", "0.2");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var lines = new List<string>();
+        string? line;
+        while ((line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2))) is not null)
+        {
+            lines.Add(line);
+            if (line.StartsWith("INFO:Procrastinate.Worker:Starting job sample.sleep", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", $"{process.Id}"]))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        lines.AddRange((await process.StandardError.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        await WorkerBinary.WaitForExitAsync(process, ["worker"]);
+        await output;
+
+        var all = string.Join('\n', lines);
+        Assert.True(process.ExitCode == 0, all);
+        Assert.Contains(lines, l => l.Contains("listening on all queues", StringComparison.Ordinal));
+        Assert.Matches(@"^Worker worker stopped after \d+\.\d s: 1 job\(s\) run, 1 succeeded, 0 raised an error, 0 aborted$", lines[^1]);
+        Assert.Equal(JobStatus.Succeeded, (await _fixture.Store.ListJobsAsync(Procrastinate.Storage.JobFilter.All)).Single().Status);
+    }
+
+    [Fact]
     public async Task Binary_HelpVersionAndUsageErrors()
     {
         var help = await WorkerBinary.RunAsync(null, "--help");
