@@ -12,7 +12,7 @@ public sealed class ProcrastinateCliOptions
     /// <summary>The tasks that <c>defer</c> validates against and <c>worker</c> runs.</summary>
     public TaskRegistry Tasks { get; } = new();
 
-    /// <summary>The program name shown by <c>--help</c> and <c>--version</c>; the executable's name when unset.</summary>
+    /// <summary>The program name shown by <c>--version</c> and in error hints; the executable's name when unset.</summary>
     public string? ProgramName { get; set; }
 
     /// <summary>The application's version shown by <c>--version</c>; the entry assembly's when unset.</summary>

@@ -249,9 +249,6 @@ public sealed class Worker
             var free = Concurrency - _running.Count;
             if (free > 0)
             {
-                // Taken before the fetch: a job ending (and its retry being recorded) while the fetch runs must not
-                // let a one-shot worker stop with that retry left waiting.
-                var idleBeforeFetch = _running.IsEmpty && _recorder!.Pending == 0;
                 IReadOnlyList<Job> jobs;
                 try
                 {
@@ -284,7 +281,7 @@ public sealed class Worker
                     continue;
                 }
 
-                if (jobs.Count == 0 && !_settings.Wait && idleBeforeFetch && _running.IsEmpty && _recorder!.Pending == 0)
+                if (jobs.Count == 0 && !_settings.Wait && _running.IsEmpty && _recorder!.Pending == 0)
                 {
                     RequestStop("no job left to run (wait = false)");
                     break;
