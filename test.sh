@@ -80,3 +80,10 @@ if [ "$passed" -eq 0 ]; then
   echo "test.sh: no test ran" >&2
   exit 1
 fi
+
+echo "== quick start (the README's first command), on PostgreSQL and in memory"
+for mode in "" --in-memory; do
+  out=$(dotnet run --project samples/QuickStart --no-build -- $mode)
+  echo "$out"
+  grep -q "^With a lock the file reads: abcd$" <<<"$out" || { echo "test.sh: quick start $mode failed" >&2; exit 1; }
+done

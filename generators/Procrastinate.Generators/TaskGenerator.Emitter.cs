@@ -34,6 +34,7 @@ public sealed partial class TaskGenerator
         private const string ArgsJson = "global::Procrastinate.Serialization.TaskArgsJson";
         private const string JsonTokenType = "global::System.Text.Json.JsonTokenType";
         private const string ThrowIfNull = "global::System.ArgumentNullException.ThrowIfNull";
+        private const string PeriodicTimestampKey = "timestamp";
 
         /// <summary>Reports diagnostics, then emits every task that has none, and the registry.</summary>
         public static void Emit(
@@ -329,7 +330,9 @@ public sealed partial class TaskGenerator
             writer.Line();
             WriteWriter(writer, arguments, coverage);
             writer.Line();
-            WriteReader(writer, arguments, coverage);
+            // Procrastinate hands every periodic job a "timestamp" key; a task that does not declare it still accepts it.
+            var ignoresTimestamp = task.Periodic.Count > 0 && !arguments.Any(static a => a.JsonKey == PeriodicTimestampKey);
+            WriteReader(writer, arguments, ignoresTimestamp, coverage);
             writer.Close();
         }
 
@@ -387,7 +390,8 @@ public sealed partial class TaskGenerator
                 writer.Open();
                 foreach (var schedule in task.Periodic)
                 {
-                    writer.Line("new global::Procrastinate.PeriodicSchedule(" + Literal(schedule.Cron) + ", " + Literal(schedule.PeriodicId) + ", " + (schedule.Args is null ? "null" : Literal(schedule.Args)) + "),");
+                    writer.Line("new global::Procrastinate.PeriodicSchedule(" + Literal(schedule.Cron) + ", " + Literal(schedule.PeriodicId) + ", "
+                        + OptionalLiteral(schedule.Args) + ", " + OptionalLiteral(schedule.TimeZone) + "),");
                 }
 
                 writer.Close(",");
@@ -426,6 +430,7 @@ public sealed partial class TaskGenerator
                 /// <param name="scheduleIn">Do not run before this delay has passed.</param>
                 /// <param name="priority">Higher runs first.</param>
                 /// <param name="queue">The queue.</param>
+                /// <param name="ignoreAlreadyEnqueued">When the queueing lock is taken, do not throw: return the id of the waiting job that holds it.</param>
                 /// <param name="app">The app to defer through; <see cref="{{App}}.Default"/> when unset.</param>
                 /// <exception cref="global::System.ArgumentException">Invalid options (both schedules, a negative delay, a queue name over 40 bytes).</exception>
                 public static Deferrer Configure(
@@ -435,6 +440,7 @@ public sealed partial class TaskGenerator
                     global::System.TimeSpan? scheduleIn = null,
                     int? priority = null,
                     string? queue = null,
+                    bool ignoreAlreadyEnqueued = false,
                     {{App}}? app = null)
                 {
                     var options = new {{DeferOptions}}
@@ -445,6 +451,7 @@ public sealed partial class TaskGenerator
                         ScheduleIn = scheduleIn,
                         Priority = priority,
                         Queue = queue,
+                        IgnoreAlreadyEnqueued = ignoreAlreadyEnqueued,
                     };
                     options.Validate();
                     return new Deferrer(app, options);
@@ -683,7 +690,7 @@ public sealed partial class TaskGenerator
             }
         }
 
-        private static void WriteReader(SourceWriter writer, List<ParameterModel> arguments, Dictionary<string, string> coverage)
+        private static void WriteReader(SourceWriter writer, List<ParameterModel> arguments, bool ignoresTimestamp, Dictionary<string, string> coverage)
         {
             writer.Lines($$"""
                 private static Args ReadArgs(string json)
@@ -725,6 +732,13 @@ public sealed partial class TaskGenerator
                 writer.Line("has" + index + " = true;");
                 writer.Line("break;");
                 writer.Close();
+            }
+
+            if (ignoresTimestamp)
+            {
+                writer.Line("case " + Literal(PeriodicTimestampKey) + ":");
+                writer.Line("    reader.Skip();");
+                writer.Line("    break;");
             }
 
             writer.Line("default:");
@@ -836,6 +850,8 @@ public sealed partial class TaskGenerator
             string.Join(", ", arguments.Select(static p => p.Name).Concat([last]));
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
+
+        private static string OptionalLiteral(string? value) => value is null ? "null" : Literal(value);
 
         private static string DoubleLiteral(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "D";
 

@@ -646,6 +646,7 @@ public sealed partial class TaskGenerator
                 var cron = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string : null;
                 var periodicId = "";
                 string? args = null;
+                string? timeZone = null;
                 foreach (var argument in attribute.NamedArguments)
                 {
                     if (argument.Key == "PeriodicId")
@@ -655,6 +656,10 @@ public sealed partial class TaskGenerator
                     else if (argument.Key == "Args")
                     {
                         args = argument.Value.Value as string;
+                    }
+                    else if (argument.Key == "TimeZone")
+                    {
+                        timeZone = argument.Value.Value as string;
                     }
                 }
 
@@ -669,7 +674,7 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                schedules.Add(new PeriodicModel(cron!, periodicId, args));
+                schedules.Add(new PeriodicModel(cron!, periodicId, args, timeZone));
             }
 
             return schedules;

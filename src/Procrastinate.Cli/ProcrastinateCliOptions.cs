@@ -9,8 +9,11 @@ namespace Procrastinate.Cli;
 /// </summary>
 public sealed class ProcrastinateCliOptions
 {
-    /// <summary>The tasks that <c>defer</c> validates against and <c>worker</c> runs.</summary>
-    public TaskRegistry Tasks { get; } = new();
+    /// <summary>
+    /// The tasks that <c>defer</c> validates against and <c>worker</c> runs; Procrastinate's builtin tasks are there
+    /// from the start, as in every app.
+    /// </summary>
+    public TaskRegistry Tasks { get; } = new(Generated.ProcrastinateTasks.All);
 
     /// <summary>The program name shown by <c>--version</c> and in error hints; the executable's name when unset.</summary>
     public string? ProgramName { get; set; }

@@ -53,6 +53,11 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     }
 
     /// <summary>The data source the store uses.</summary>
+    /// <remarks>
+    /// A data source the store built from a connection string does not reset connections when they return to the
+    /// pool (unless the connection string sets <c>No Reset On Close</c>): leave no session state (<c>SET</c>,
+    /// <c>LISTEN</c>, temporary tables) on connections taken from it.
+    /// </remarks>
     public NpgsqlDataSource DataSource => _connections.DataSource;
 
     /// <summary>Applies, prints and checks the schema in this store's database and search path.</summary>
@@ -125,6 +130,11 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Calls <c>procrastinate_defer_periodic_job_v2</c>, which deletes the claims older than the tick it defers; so
+    /// that a late worker cannot claim such an old tick again, the defer is refused once the same or a later tick of
+    /// the schedule is claimed, under a transaction-scoped advisory lock per schedule that .NET workers share.
+    /// </remarks>
     public async ValueTask<long?> DeferPeriodicJobAsync(
         JobToDefer job,
         string periodicId,
@@ -136,17 +146,33 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         return await RunAsync(
             async connection =>
             {
-                using var command = Sql.Command(connection, SqlQueries.DeferPeriodicJob)
-                    .With(NpgsqlDbType.Varchar, job.Queue)
-                    .With(NpgsqlDbType.Varchar, job.Lock)
-                    .With(NpgsqlDbType.Varchar, job.QueueingLock)
-                    .With(NpgsqlDbType.Varchar, job.TaskName)
-                    .With(NpgsqlDbType.Integer, job.Priority)
-                    .With(NpgsqlDbType.Varchar, periodicId)
-                    .With(NpgsqlDbType.Bigint, deferTimestamp)
-                    .With(NpgsqlDbType.Text, job.Args);
-                var id = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                return id is long value ? value : (long?)null;
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    using (var command = Sql.Command(connection, SqlQueries.LockPeriodicSchedule, transaction)
+                               .With(NpgsqlDbType.Text, job.TaskName)
+                               .With(NpgsqlDbType.Text, periodicId))
+                    {
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    object? id;
+                    using (var command = Sql.Command(connection, SqlQueries.DeferPeriodicJob, transaction)
+                               .With(NpgsqlDbType.Varchar, job.Queue)
+                               .With(NpgsqlDbType.Varchar, job.Lock)
+                               .With(NpgsqlDbType.Varchar, job.QueueingLock)
+                               .With(NpgsqlDbType.Varchar, job.TaskName)
+                               .With(NpgsqlDbType.Integer, job.Priority)
+                               .With(NpgsqlDbType.Varchar, periodicId)
+                               .With(NpgsqlDbType.Bigint, deferTimestamp)
+                               .With(NpgsqlDbType.Text, job.Args))
+                    {
+                        id = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return id is long value ? value : (long?)null;
+                }
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -156,8 +182,22 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     /// One statement takes the whole batch with the choice <c>procrastinate_fetch_job_v2</c> would make one job at a
     /// time (never two jobs with the same lock); jobs are returned by priority, then id.
     /// </remarks>
-    public async ValueTask<IReadOnlyList<Job>> FetchJobsAsync(FetchJobsParams parameters, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<Job>> FetchJobsAsync(FetchJobsParams parameters, CancellationToken cancellationToken = default) =>
+        FinishAndFetchJobsAsync([], parameters, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One round trip and one transaction: the completions are applied first (as <see cref="FinishJobsAsync"/> does),
+    /// then the fetch of <see cref="FetchJobsAsync"/> runs and sees them, so a lock they release can be taken at once.
+    /// If anything fails, nothing is recorded and nothing is taken.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A job does not exist or is neither waiting nor running; nothing changed.</exception>
+    public async ValueTask<IReadOnlyList<Job>> FinishAndFetchJobsAsync(
+        IReadOnlyList<JobCompletion> completions,
+        FetchJobsParams parameters,
+        CancellationToken cancellationToken = default)
     {
+        ValidateCompletions(completions);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters));
         var queues = parameters.Queues?.ToArray();
@@ -168,13 +208,32 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 {
                     try
                     {
-                        using var command = Sql.Command(connection, SqlQueries.FetchJobs)
-                            .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, queues)
-                            .With(NpgsqlDbType.Bigint, parameters.WorkerId)
-                            .With(NpgsqlDbType.Integer, parameters.Limit);
-                        var jobs = await Sql.ReadJobsAsync(command, cancellationToken).ConfigureAwait(false);
-                        jobs.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
-                        return (IReadOnlyList<Job>)jobs;
+                        // One batch is one implicit transaction: a failing statement rolls back the whole batch.
+                        var batch = new NpgsqlBatch(connection);
+                        await using (batch.ConfigureAwait(false))
+                        {
+                            if (completions.Count > 0)
+                            {
+                                batch.BatchCommands.Add(FinishCommand(completions));
+                            }
+
+                            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlQueries.FetchJobs)
+                                .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, queues)
+                                .With(NpgsqlDbType.Bigint, parameters.WorkerId)
+                                .With(NpgsqlDbType.Integer, parameters.Limit));
+                            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                            await using (reader.ConfigureAwait(false))
+                            {
+                                if (completions.Count > 0)
+                                {
+                                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                                }
+
+                                var jobs = await Sql.ReadJobsAsync(reader, cancellationToken).ConfigureAwait(false);
+                                jobs.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
+                                return (IReadOnlyList<Job>)jobs;
+                            }
+                        }
                     }
                     catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
                                                       && e.ConstraintName == "procrastinate_jobs_lock_idx_v1"
@@ -193,16 +252,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     /// <exception cref="InvalidOperationException">A job does not exist or is neither waiting nor running; nothing changed.</exception>
     public async ValueTask FinishJobsAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(completions);
-        foreach (var completion in completions)
-        {
-            if (completion.Status is not (JobStatus.Succeeded or JobStatus.Failed or JobStatus.Aborted))
-            {
-                throw new ArgumentException(
-                    $"A job ends succeeded, failed or aborted, not {completion.Status} (job {completion.JobId}).", nameof(completions));
-            }
-        }
-
+        ValidateCompletions(completions);
         if (completions.Count == 0)
         {
             return;
@@ -211,25 +261,10 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         await RunAsync(
             async connection =>
             {
-                NpgsqlCommand command;
-                if (completions.Count == 1)
+                var batch = new NpgsqlBatch(connection) { BatchCommands = { FinishCommand(completions) } };
+                await using (batch.ConfigureAwait(false))
                 {
-                    command = Sql.Command(connection, SqlQueries.FinishJob)
-                        .With(NpgsqlDbType.Bigint, completions[0].JobId)
-                        .With(NpgsqlDbType.Text, completions[0].Status.ToName())
-                        .With(NpgsqlDbType.Boolean, completions[0].Delete);
-                }
-                else
-                {
-                    command = Sql.Command(connection, SqlQueries.FinishJobs)
-                        .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, completions.Select(c => c.JobId).ToArray())
-                        .With(NpgsqlDbType.Array | NpgsqlDbType.Text, completions.Select(c => c.Status.ToName()).ToArray())
-                        .With(NpgsqlDbType.Array | NpgsqlDbType.Boolean, completions.Select(c => c.Delete).ToArray());
-                }
-
-                await using (command.ConfigureAwait(false))
-                {
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 return true;
@@ -246,19 +281,26 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             ValidateQueue(parameters.Queue, nameof(parameters));
         }
 
-        await RunAsync(
-            async connection =>
-            {
-                using var command = Sql.Command(connection, SqlQueries.RetryJob)
-                    .With(NpgsqlDbType.Bigint, parameters.JobId)
-                    .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
-                    .With(NpgsqlDbType.Integer, parameters.Priority)
-                    .With(NpgsqlDbType.Varchar, parameters.Queue)
-                    .With(NpgsqlDbType.Varchar, parameters.Lock);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                return true;
-            },
-            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RunAsync(
+                async connection =>
+                {
+                    using var command = Sql.Command(connection, SqlQueries.RetryJob)
+                        .With(NpgsqlDbType.Bigint, parameters.JobId)
+                        .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
+                        .With(NpgsqlDbType.Integer, parameters.Priority)
+                        .With(NpgsqlDbType.Varchar, parameters.Queue)
+                        .With(NpgsqlDbType.Varchar, parameters.Lock);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AlreadyEnqueuedException e) when (e.QueueingLock is null)
+        {
+            throw await NameConflictingLockAsync(e, [parameters.JobId], cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -374,7 +416,15 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                      .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat))
                                      .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, locked.ToArray()))
                     {
-                        retried = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            retried = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (PostgresException e) when (_connections.Translate(e) is AlreadyEnqueuedException { QueueingLock: null } conflict)
+                        {
+                            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                            throw await NameConflictingLockAsync(conflict, locked, cancellationToken).ConfigureAwait(false);
+                        }
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -471,6 +521,46 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     /// <summary>Closes the connection pool when the store created it (never a caller's data source).</summary>
     public ValueTask DisposeAsync() => _connections.DisposeAsync();
 
+    private static void ValidateCompletions(IReadOnlyList<JobCompletion> completions)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        foreach (var completion in completions)
+        {
+            if (completion.Status is not (JobStatus.Succeeded or JobStatus.Failed or JobStatus.Aborted))
+            {
+                throw new ArgumentException(
+                    $"A job ends succeeded, failed or aborted, not {completion.Status} (job {completion.JobId}).", nameof(completions));
+            }
+        }
+    }
+
+    /// <summary>The statement that applies <paramref name="completions"/> (at least one), in order.</summary>
+    private static NpgsqlBatchCommand FinishCommand(IReadOnlyList<JobCompletion> completions)
+    {
+        if (completions.Count == 1)
+        {
+            return new NpgsqlBatchCommand(SqlQueries.FinishJob)
+                .With(NpgsqlDbType.Bigint, completions[0].JobId)
+                .With(NpgsqlDbType.Text, completions[0].Status.ToName())
+                .With(NpgsqlDbType.Boolean, completions[0].Delete);
+        }
+
+        var ids = new long[completions.Count];
+        var statuses = new string[completions.Count];
+        var deletes = new bool[completions.Count];
+        for (var i = 0; i < completions.Count; i++)
+        {
+            ids[i] = completions[i].JobId;
+            statuses[i] = completions[i].Status.ToName();
+            deletes[i] = completions[i].Delete;
+        }
+
+        return new NpgsqlBatchCommand(SqlQueries.FinishJobs)
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, ids)
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Text, statuses)
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Boolean, deletes);
+    }
+
     internal static void ValidateQueue(string queue, string parameterName)
     {
         ArgumentException.ThrowIfNullOrEmpty(queue, parameterName);
@@ -540,8 +630,9 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 var translated = _connections.Translate(e);
                 if (translated is AlreadyEnqueuedException { QueueingLock: null })
                 {
+                    var locks = jobs.Select(j => j.QueueingLock).OfType<string>().ToList();
                     translated = new AlreadyEnqueuedException(
-                        await FindConflictingLockAsync(jobs, cancellationToken).ConfigureAwait(false), e);
+                        await FindConflictingLockAsync(locks, cancellationToken).ConfigureAwait(false), e);
                 }
 
                 if (translated is null)
@@ -554,10 +645,47 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         }
     }
 
-    /// <summary>The queueing lock that conflicted when the server redacted the error's DETAIL.</summary>
-    private async ValueTask<string?> FindConflictingLockAsync(IReadOnlyList<JobToDefer> jobs, CancellationToken cancellationToken)
+    /// <summary>
+    /// A retry's queueing-lock conflict, naming the lock when the server redacted the error's DETAIL: the retried jobs'
+    /// locks, looked up after the failed statement rolled back.
+    /// </summary>
+    private async ValueTask<AlreadyEnqueuedException> NameConflictingLockAsync(
+        AlreadyEnqueuedException conflict, IReadOnlyList<long> jobIds, CancellationToken cancellationToken)
     {
-        var locks = jobs.Select(j => j.QueueingLock).OfType<string>().ToList();
+        List<string> locks;
+        try
+        {
+            locks = await RunAsync(
+                async connection =>
+                {
+                    using var command = Sql.Command(connection, SqlQueries.QueueingLocksOfJobs)
+                        .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, jobIds.ToArray());
+                    var found = new List<string>();
+                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            found.Add(reader.GetString(0));
+                        }
+                    }
+
+                    return found;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or ProcrastinateException)
+        {
+            return conflict;
+        }
+
+        var name = await FindConflictingLockAsync(locks, cancellationToken).ConfigureAwait(false);
+        return name is null ? conflict : new AlreadyEnqueuedException(name, conflict.InnerException);
+    }
+
+    /// <summary>The queueing lock that conflicted when the server redacted the error's DETAIL.</summary>
+    private async ValueTask<string?> FindConflictingLockAsync(List<string> locks, CancellationToken cancellationToken)
+    {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var queueingLock in locks)
         {

@@ -34,6 +34,13 @@ public sealed record DeferOptions
     /// <summary>The queue; <see langword="null"/> or empty keeps the task's.</summary>
     public string? Queue { get; init; }
 
+    /// <summary>
+    /// When the queueing lock is taken, do not throw <see cref="AlreadyEnqueuedException"/>: the defer returns the id
+    /// of the waiting job that holds the lock (the command line's <c>--ignore-already-enqueued</c>). Not for batches
+    /// nor inside a caller's transaction, where the failed insert would abort the transaction.
+    /// </summary>
+    public bool IgnoreAlreadyEnqueued { get; init; }
+
     /// <summary>Checks the options on their own, before anything reaches a store.</summary>
     /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name over 40 bytes.</exception>
     public void Validate()

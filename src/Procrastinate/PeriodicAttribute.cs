@@ -1,7 +1,8 @@
 namespace Procrastinate;
 
 /// <summary>
-/// Defers the task on a cron schedule, evaluated in UTC. Five fields, or six with seconds first
+/// Defers the task on a cron schedule, evaluated in UTC unless <see cref="TimeZone"/> says otherwise. Five fields,
+/// or six with seconds first
 /// (<c>"* * * * * *"</c> runs every second). Stack several with distinct <see cref="PeriodicId"/> values.
 /// The task receives the tick's Unix time when it declares a <c>long timestamp</c> parameter.
 /// </summary>
@@ -22,4 +23,11 @@ public sealed class PeriodicAttribute : Attribute
 
     /// <summary>Extra arguments of the periodic job, as a JSON object (the <c>timestamp</c> key is added).</summary>
     public string? Args { get; set; }
+
+    /// <summary>
+    /// The time zone (IANA id such as <c>"Europe/Paris"</c>, or Windows id) whose wall clock the cron follows; UTC when
+    /// unset. A wall-clock time skipped by a daylight-saving jump has no tick; a repeated one ticks once.
+    /// Procrastinate 3.9 has no such option: keep schedules shared with Python workers in UTC, so ticks match.
+    /// </summary>
+    public string? TimeZone { get; set; }
 }

@@ -11,6 +11,8 @@ namespace Procrastinate;
 /// </summary>
 public sealed partial class ProcrastinateApp
 {
+    private const int MaxIgnoredConflicts = 3;
+    private static readonly TimeSpan MaxPeriodicMaxDelay = TimeSpan.FromDays(7);
     private static ProcrastinateApp? _default;
 
     /// <summary>Creates an app over <paramref name="store"/>.</summary>
@@ -19,10 +21,16 @@ public sealed partial class ProcrastinateApp
         Store = store ?? throw new ArgumentNullException(nameof(store));
         options ??= new ProcrastinateAppOptions();
         Tasks = options.Tasks;
+
+        // As in Procrastinate, every app knows the builtin tasks (adding them again is a no-op).
+        Tasks.AddRange(Generated.ProcrastinateTasks.All);
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         TimeProvider = options.TimeProvider ?? TimeProvider.System;
         WorkerDefaults = options.WorkerDefaults;
-        PeriodicMaxDelay = options.PeriodicMaxDelay;
+        PeriodicMaxDelay = options.PeriodicMaxDelay >= TimeSpan.Zero && options.PeriodicMaxDelay <= MaxPeriodicMaxDelay
+            ? options.PeriodicMaxDelay
+            : throw new ArgumentOutOfRangeException(
+                nameof(options), options.PeriodicMaxDelay, $"PeriodicMaxDelay must be between 0 and {MaxPeriodicMaxDelay.TotalDays} days.");
         Logger = LoggerFactory.CreateLogger("Procrastinate");
     }
 
@@ -43,7 +51,7 @@ public sealed partial class ProcrastinateApp
     /// <summary>The store jobs live in.</summary>
     public IJobStore Store { get; }
 
-    /// <summary>The registered tasks.</summary>
+    /// <summary>The registered tasks: those of the options, plus the builtin tasks.</summary>
     public TaskRegistry Tasks { get; }
 
     /// <summary>Where log records go.</summary>
@@ -66,8 +74,13 @@ public sealed partial class ProcrastinateApp
     /// <param name="options">Per-job overrides.</param>
     /// <param name="transaction">An open transaction of the caller's: the job exists only if it commits.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="ArgumentException">Invalid options (see <see cref="DeferOptions.Validate"/>).</exception>
-    /// <exception cref="AlreadyEnqueuedException">The queueing lock is taken.</exception>
+    /// <exception cref="ArgumentException">
+    /// Invalid options (see <see cref="DeferOptions.Validate"/>), or <see cref="DeferOptions.IgnoreAlreadyEnqueued"/>
+    /// with a transaction.
+    /// </exception>
+    /// <exception cref="AlreadyEnqueuedException">
+    /// The queueing lock is taken (unless <see cref="DeferOptions.IgnoreAlreadyEnqueued"/> is set).
+    /// </exception>
     public async ValueTask<long> DeferAsync(
         TaskDefinition task,
         string args,
@@ -76,12 +89,11 @@ public sealed partial class ProcrastinateApp
         CancellationToken cancellationToken = default)
     {
         var job = CreateJob(task, args, options);
-        var ids = await Store.DeferJobsAsync([job], transaction, cancellationToken).ConfigureAwait(false);
-        LogDeferred(1);
-        return ids[0];
+        return await DeferOneAsync(job, options, transaction, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Defers several jobs of <paramref name="task"/> all or nothing, and returns their ids in order.</summary>
+    /// <exception cref="ArgumentException">Invalid options, or <see cref="DeferOptions.IgnoreAlreadyEnqueued"/> (single defers only).</exception>
     /// <exception cref="AlreadyEnqueuedException">A queueing lock is taken; nothing was deferred.</exception>
     public async ValueTask<IReadOnlyList<long>> BatchDeferAsync(
         TaskDefinition task,
@@ -91,6 +103,12 @@ public sealed partial class ProcrastinateApp
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (options?.IgnoreAlreadyEnqueued == true)
+        {
+            throw new ArgumentException(
+                "IgnoreAlreadyEnqueued applies to single defers only: a batch is all or nothing.", nameof(options));
+        }
+
         var jobs = args.Select(a => CreateJob(task, a, options)).ToList();
         if (jobs.Count == 0)
         {
@@ -108,6 +126,9 @@ public sealed partial class ProcrastinateApp
     /// </summary>
     /// <exception cref="TaskNotFoundException">Unknown name and <paramref name="allowUnknown"/> is not set.</exception>
     /// <exception cref="TaskArgumentsException">The arguments do not fit the task.</exception>
+    /// <exception cref="AlreadyEnqueuedException">
+    /// The queueing lock is taken (unless <see cref="DeferOptions.IgnoreAlreadyEnqueued"/> is set).
+    /// </exception>
     public async ValueTask<long> DeferByNameAsync(
         string taskName,
         string args,
@@ -131,9 +152,7 @@ public sealed partial class ProcrastinateApp
             throw new TaskNotFoundException(taskName, Tasks.SuggestNames(taskName));
         }
 
-        var ids = await Store.DeferJobsAsync([job], null, cancellationToken).ConfigureAwait(false);
-        LogDeferred(1);
-        return ids[0];
+        return await DeferOneAsync(job, options, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Resolves a task's defaults and <paramref name="options"/> into the row to insert.</summary>
@@ -170,6 +189,44 @@ public sealed partial class ProcrastinateApp
             scheduledAt);
     }
 
+    private async ValueTask<long> DeferOneAsync(
+        JobToDefer job, DeferOptions? options, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var ignore = options?.IgnoreAlreadyEnqueued == true;
+        if (ignore && transaction is not null)
+        {
+            throw new ArgumentException(
+                "IgnoreAlreadyEnqueued cannot be used inside a transaction: the rejected insert would abort it.",
+                nameof(options));
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var ids = await Store.DeferJobsAsync([job], transaction, cancellationToken).ConfigureAwait(false);
+                LogDeferred(1);
+                return ids[0];
+            }
+            catch (AlreadyEnqueuedException) when (ignore && job.QueueingLock is not null)
+            {
+                var filter = new JobFilter { QueueingLock = job.QueueingLock, Status = JobStatus.Todo };
+                var holders = await Store.ListJobsAsync(filter, cancellationToken).ConfigureAwait(false);
+                if (holders.Count > 0)
+                {
+                    Log.AlreadyEnqueuedIgnored(Logger, job.TaskName, job.QueueingLock, holders[0].Id);
+                    return holders[0].Id;
+                }
+
+                // The holder started between the insert and the look-up, which freed the lock: try again.
+                if (attempt == MaxIgnoredConflicts)
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
     private static DateTimeOffset AddSaturating(DateTimeOffset now, TimeSpan delay) =>
         delay >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + delay;
 
@@ -179,5 +236,9 @@ public sealed partial class ProcrastinateApp
     {
         [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Deferred {JobCount} job(s)")]
         public static partial void JobsDeferred(ILogger logger, int jobCount);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+            Message = "Job of task {TaskName} not deferred: queueing lock {QueueingLock} is held by waiting job {JobId} (ignored)")]
+        public static partial void AlreadyEnqueuedIgnored(ILogger logger, string taskName, string queueingLock, long jobId);
     }
 }

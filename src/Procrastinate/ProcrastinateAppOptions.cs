@@ -5,7 +5,10 @@ namespace Procrastinate;
 /// <summary>How a <see cref="ProcrastinateApp"/> is put together.</summary>
 public sealed class ProcrastinateAppOptions
 {
-    /// <summary>The tasks the app defers and runs: add each assembly's generated registry.</summary>
+    /// <summary>
+    /// The tasks the app defers and runs: add each assembly's generated registry. The app adds the builtin tasks
+    /// (<see cref="BuiltinTasks.RemoveOldJobs"/>) to it.
+    /// </summary>
     public TaskRegistry Tasks { get; init; } = new();
 
     /// <summary>Where log records go; no logging when unset.</summary>
@@ -17,6 +20,9 @@ public sealed class ProcrastinateAppOptions
     /// <summary>Worker options that apply under every run's own options.</summary>
     public WorkerOptions? WorkerDefaults { get; init; }
 
-    /// <summary>A periodic tick older than this is skipped; 10 minutes by default, as Procrastinate.</summary>
+    /// <summary>
+    /// A periodic tick older than this is skipped (at worker start, or after a store outage); 10 minutes by default,
+    /// as Procrastinate. Between 0 and 7 days.
+    /// </summary>
     public TimeSpan PeriodicMaxDelay { get; init; } = TimeSpan.FromMinutes(10);
 }

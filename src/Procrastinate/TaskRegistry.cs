@@ -4,7 +4,8 @@ namespace Procrastinate;
 
 /// <summary>
 /// The tasks an app knows, by name and alias. Compose the generated registries of several assemblies into one;
-/// a name registered twice is rejected.
+/// a name registered by two different tasks is rejected. Every app also registers Procrastinate's builtin tasks
+/// (<see cref="BuiltinTasks.RemoveOldJobs"/>).
 /// </summary>
 public sealed class TaskRegistry : IReadOnlyCollection<TaskDefinition>
 {
@@ -25,11 +26,19 @@ public sealed class TaskRegistry : IReadOnlyCollection<TaskDefinition>
     /// <inheritdoc />
     public int Count => _tasks.Count;
 
-    /// <summary>Registers <paramref name="task"/> under its name and aliases.</summary>
-    /// <exception cref="InvalidOperationException">The name or an alias is already registered.</exception>
+    /// <summary>
+    /// Registers <paramref name="task"/> under its name and aliases. Adding the same definition again does nothing, so
+    /// registries that share tasks (such as the builtin ones every app holds) compose freely.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The name or an alias is already registered by another task.</exception>
     public void Add(TaskDefinition task)
     {
         ArgumentNullException.ThrowIfNull(task);
+        if (_byName.TryGetValue(task.Name, out var same) && ReferenceEquals(same, task))
+        {
+            return;
+        }
+
         foreach (var key in task.Aliases.Prepend(task.Name))
         {
             if (_byName.TryGetValue(key, out var existing))

@@ -116,6 +116,29 @@ public sealed class DeferCommandTests : CliTest
     }
 
     [Fact]
+    public async Task Defer_BuiltinTask_BothFormsOfTheSeedDocs()
+    {
+        var byName = await RunAsync("defer", "builtin:procrastinate.builtin_tasks.remove_old_jobs", """{"max_hours": 72}""");
+        var byAlias = await RunAsync(
+            "defer", "--queueing-lock=remove_old_jobs", "--ignore-already-enqueued",
+            "procrastinate.builtin_tasks.remove_old_jobs", """{"max_hours": 72}""");
+        var ignored = await RunAsync(
+            "defer", "--queueing-lock=remove_old_jobs", "--ignore-already-enqueued",
+            "procrastinate.builtin_tasks.remove_old_jobs", """{"max_hours": 72}""");
+        var invalid = await RunAsync("defer", "builtin:procrastinate.builtin_tasks.remove_old_jobs", """{"max_hours": "soon"}""");
+
+        Assert.Equal(CliExitCodes.Success, byName.ExitCode);
+        Assert.Equal(CliExitCodes.Success, byAlias.ExitCode);
+        Assert.Equal(CliExitCodes.Success, ignored.ExitCode);
+        Assert.EndsWith("(ignored)", Assert.Single(ignored.ErrorLines));
+        Assert.Equal(CliExitCodes.Usage, invalid.ExitCode);
+        var jobs = await JobsAsync();
+        Assert.Equal(2, jobs.Count);
+        Assert.All(jobs, j => Assert.Equal(("builtin:procrastinate.builtin_tasks.remove_old_jobs", "builtin"), (j.TaskName, j.Queue)));
+        Assert.Equal([null, "remove_old_jobs"], jobs.Select(j => j.QueueingLock));
+    }
+
+    [Fact]
     public async Task Defer_AtAndIn_AreExclusive()
     {
         var result = await RunAsync("defer", "--at", "2030-01-01T00:00:00Z", "--in", "5", "cli.flaky");

@@ -157,6 +157,7 @@ public sealed class ParsingTests
         Assert.Equal(CliExitCodes.Success, text.ExitCode);
         Assert.Equal(
             [
+                "builtin:procrastinate.builtin_tasks.remove_old_jobs (queue builtin, aliases procrastinate.builtin_tasks.remove_old_jobs)",
                 "cli.cleanup (queue default, queueing lock cleanup)",
                 "cli.fail (queue default)",
                 "cli.flaky (queue default, retried)",
@@ -164,8 +165,8 @@ public sealed class ParsingTests
             ],
             text.OutLines);
         using var document = System.Text.Json.JsonDocument.Parse(json.Out);
-        Assert.Equal(4, document.RootElement.GetArrayLength());
-        Assert.Equal("greet_old", document.RootElement[3].GetProperty("aliases")[0].GetString());
+        Assert.Equal(5, document.RootElement.GetArrayLength());
+        Assert.Equal("greet_old", document.RootElement[4].GetProperty("aliases")[0].GetString());
     }
 
     [Theory]

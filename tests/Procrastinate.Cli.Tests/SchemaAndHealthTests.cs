@@ -94,7 +94,7 @@ public sealed class SchemaAndHealthTests : CliTest
         var json = await RunAsync("--json", "healthchecks");
 
         Assert.Equal(CliExitCodes.Success, text.ExitCode);
-        Assert.Equal("App configuration: OK (4 task(s))", text.OutLines[0]);
+        Assert.Equal("App configuration: OK (5 task(s))", text.OutLines[0]);
         Assert.StartsWith("DB connection: OK (", text.OutLines[1]);
         Assert.Equal("Found procrastinate_jobs table: OK", text.OutLines[2]);
         using var document = System.Text.Json.JsonDocument.Parse(json.Out);
@@ -108,7 +108,7 @@ public sealed class SchemaAndHealthTests : CliTest
         var result = await CliRunner.RunAsync(["--dsn", "Host=127.0.0.1;Port=1;Database=x", "healthchecks"]);
 
         Assert.Equal(CliExitCodes.Failure, result.ExitCode);
-        Assert.Equal("App configuration: OK (4 task(s))", Assert.Single(result.OutLines));
+        Assert.Equal("App configuration: OK (5 task(s))", Assert.Single(result.OutLines));
         Assert.StartsWith("DB connection: FAILED (Cannot connect to PostgreSQL at 127.0.0.1:1", Assert.Single(result.ErrorLines));
     }
 

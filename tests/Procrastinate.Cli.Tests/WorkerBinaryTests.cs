@@ -83,7 +83,7 @@ public sealed class WorkerBinaryTests : IClassFixture<DatabaseFixture>
         Assert.Equal(2, bogus.ExitCode);
         Assert.Equal("error: Unrecognized command or argument 'frobnicate'. (see 'aot-worker --help')", Assert.Single(bogus.ErrorLines));
         Assert.Equal(1, unreachable.ExitCode);
-        Assert.Equal("App configuration: OK (6 task(s))", Assert.Single(unreachable.OutLines));
+        Assert.Equal("App configuration: OK (7 task(s))", Assert.Single(unreachable.OutLines));
         Assert.StartsWith("DB connection: FAILED (Cannot connect to PostgreSQL at 127.0.0.1:1", Assert.Single(unreachable.ErrorLines));
     }
 
@@ -100,7 +100,7 @@ public sealed class WorkerBinaryTests : IClassFixture<DatabaseFixture>
         Assert.True(check.ExitCode == 0, check.ToString());
         var healthy = await WorkerBinary.RunAsync(env, "healthchecks");
         Assert.True(healthy.ExitCode == 0, healthy.ToString());
-        Assert.Equal(["App configuration: OK (6 task(s))", "Found procrastinate_jobs table: OK"], [healthy.OutLines[0], healthy.OutLines[2]]);
+        Assert.Equal(["App configuration: OK (7 task(s))", "Found procrastinate_jobs table: OK"], [healthy.OutLines[0], healthy.OutLines[2]]);
 
         var add = await DeferAsync(env, "sample.add", """{"a": 2, "b": 3}""");
         var ship = await DeferAsync(

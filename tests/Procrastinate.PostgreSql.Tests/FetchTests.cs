@@ -4,121 +4,14 @@ using Procrastinate.Storage;
 
 namespace Procrastinate.PostgreSql.Tests;
 
-/// <summary>Fetching as SCHEMA.md 2.9 and 2.10 describe it, one job and several per round trip.</summary>
+/// <summary>
+/// Batched fetching against the contract's own one-job function; the rest of fetching is in the store contract suite.
+/// </summary>
 public sealed class FetchTests : PostgresTest
 {
     public FetchTests(DatabaseFixture database)
         : base(database)
     {
-    }
-
-    [Fact]
-    public async Task Fetch_TakesHigherPriorityFirst_ThenSmallerId()
-    {
-        var ids = await Store.DeferJobsAsync([Job(priority: 0), Job(priority: 5), Job(priority: -1), Job(priority: 5)]);
-        var worker = await Store.RegisterWorkerAsync();
-
-        var order = new List<long>();
-        for (var i = 0; i < 4; i++)
-        {
-            order.Add(Assert.Single(await Store.FetchJobsAsync(new FetchJobsParams(worker, null))).Id);
-        }
-
-        Assert.Equal([ids[1], ids[3], ids[0], ids[2]], order);
-        Assert.Empty(await Store.FetchJobsAsync(new FetchJobsParams(worker, null)));
-    }
-
-    [Fact]
-    public async Task FetchBatch_ReturnsJobsByPriorityThenId_UpToTheLimit()
-    {
-        var ids = await Store.DeferJobsAsync([Job(priority: 0), Job(priority: 5), Job(priority: -1), Job(priority: 5)]);
-        var worker = await Store.RegisterWorkerAsync();
-
-        var batch = await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 3));
-
-        Assert.Equal([ids[1], ids[3], ids[0]], batch.Select(j => j.Id));
-        Assert.All(batch, j => Assert.Equal((JobStatus.Doing, worker, 0), (j.Status, j.WorkerId!.Value, j.Attempts)));
-        Assert.Equal(ids[2], Assert.Single(await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 3))).Id);
-    }
-
-    [Fact]
-    public async Task Fetch_OnlyFromTheGivenQueues()
-    {
-        var ids = await Store.DeferJobsAsync([Job(queue: "a"), Job(queue: "b"), Job(queue: "c")]);
-        var worker = await Store.RegisterWorkerAsync();
-
-        var batch = await Store.FetchJobsAsync(new FetchJobsParams(worker, ["c", "a"], 10));
-
-        Assert.Equal([ids[0], ids[2]], batch.Select(j => j.Id));
-        Assert.Empty(await Store.FetchJobsAsync(new FetchJobsParams(worker, [], 10)));
-    }
-
-    [Fact]
-    public async Task Fetch_SkipsAJobWhoseLockARunningJobHolds()
-    {
-        var (_, worker) = await StartJobAsync(Job(@lock: "L"));
-        var blocked = await DeferAsync(Job(@lock: "L", priority: 10));
-        var free = await DeferAsync(Job());
-
-        Assert.Equal([free], (await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 10))).Select(j => j.Id));
-        Assert.Equal(JobStatus.Todo, await Store.GetJobStatusAsync(blocked));
-    }
-
-    [Fact]
-    public async Task Fetch_SkipsAJobWhenAnEarlierWaitingJobWithTheLockIsInAnotherQueueOrScheduledLater()
-    {
-        var worker = await Store.RegisterWorkerAsync();
-        await DeferAsync(Job(queue: "elsewhere", @lock: "L1"));
-        var blockedByOtherQueue = await DeferAsync(Job(queue: "mine", @lock: "L1"));
-        await DeferAsync(Job(queue: "mine", @lock: "L2", priority: 3, scheduledAt: DateTimeOffset.UtcNow.AddHours(1)));
-        var blockedBySchedule = await DeferAsync(Job(queue: "mine", @lock: "L2", priority: 1));
-        var free = await DeferAsync(Job(queue: "mine"));
-
-        Assert.Equal([free], (await Store.FetchJobsAsync(new FetchJobsParams(worker, ["mine"], 10))).Select(j => j.Id));
-        Assert.Equal(JobStatus.Todo, await Store.GetJobStatusAsync(blockedByOtherQueue));
-        Assert.Equal(JobStatus.Todo, await Store.GetJobStatusAsync(blockedBySchedule));
-    }
-
-    [Fact]
-    public async Task Fetch_AHigherPriorityJobWithTheLock_GoesBeforeAnEarlierOne()
-    {
-        var worker = await Store.RegisterWorkerAsync();
-        var early = await DeferAsync(Job(@lock: "L", priority: 0));
-        var urgent = await DeferAsync(Job(@lock: "L", priority: 9));
-
-        Assert.Equal([urgent], (await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 10))).Select(j => j.Id));
-        Assert.Empty(await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 10)));
-        await Store.FinishJobsAsync([new JobCompletion(urgent, JobStatus.Failed, false)]);
-        Assert.Equal([early], (await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 10))).Select(j => j.Id));
-    }
-
-    [Fact]
-    public async Task FetchBatch_NeverReturnsTwoJobsWithTheSameLock()
-    {
-        var worker = await Store.RegisterWorkerAsync();
-        var jobs = new List<JobToDefer>();
-        for (var i = 0; i < 12; i++)
-        {
-            jobs.Add(Job(@lock: i % 4 == 3 ? null : "lock-" + (i % 3), priority: i % 2));
-        }
-
-        await Store.DeferJobsAsync(jobs);
-        var seen = new List<long>();
-        while (true)
-        {
-            var batch = await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 12));
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
-            var locks = batch.Where(j => j.Lock is not null).Select(j => j.Lock).ToList();
-            Assert.Equal(locks.Distinct().Count(), locks.Count);
-            seen.AddRange(batch.Select(j => j.Id));
-            await Store.FinishJobsAsync(batch.Select(j => new JobCompletion(j.Id, JobStatus.Succeeded, false)).ToList());
-        }
-
-        Assert.Equal(12, seen.Distinct().Count());
     }
 
     [Fact]
@@ -155,53 +48,5 @@ public sealed class FetchTests : PostgresTest
 
         Assert.NotEmpty(batch);
         Assert.Equal(oneByOne, batch);
-    }
-
-    [Fact]
-    public async Task FetchBatch_FromConcurrentWorkers_TakesEachJobOnce()
-    {
-        await Store.DeferJobsAsync(Enumerable.Range(0, 200).Select(i => Job(@lock: i % 10 == 0 ? "shared" : null)).ToList());
-        var workers = new List<long>();
-        for (var i = 0; i < 4; i++)
-        {
-            workers.Add(await Store.RegisterWorkerAsync());
-        }
-
-        var taken = await Task.WhenAll(workers.Select(w => Task.Run(async () =>
-        {
-            var mine = new List<long>();
-            while (true)
-            {
-                var batch = await Store.FetchJobsAsync(new FetchJobsParams(w, null, 7));
-                if (batch.Count == 0)
-                {
-                    return mine;
-                }
-
-                mine.AddRange(batch.Select(j => j.Id));
-                await Store.FinishJobsAsync(batch.Select(j => new JobCompletion(j.Id, JobStatus.Succeeded, false)).ToList());
-            }
-        })));
-
-        var all = taken.SelectMany(t => t).ToList();
-        Assert.Equal(200, all.Count);
-        Assert.Equal(200, all.Distinct().Count());
-        Assert.Equal(0, await Database.ScalarAsync<long>("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'"));
-    }
-
-    [Fact]
-    public async Task Fetch_WithAnUnknownWorker_Fails()
-    {
-        await DeferAsync(Job());
-
-        var e = await Assert.ThrowsAsync<PostgresException>(async () => await Store.FetchJobsAsync(new FetchJobsParams(12345, null)));
-
-        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, e.SqlState);
-    }
-
-    [Fact]
-    public async Task Fetch_WithALimitBelowOne_Throws()
-    {
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await Store.FetchJobsAsync(new FetchJobsParams(1, null, 0)));
     }
 }

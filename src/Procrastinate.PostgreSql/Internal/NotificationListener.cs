@@ -206,6 +206,21 @@ internal sealed partial class NotificationListener : IAsyncDisposable
         connection.Notification -= OnNotification;
         try
         {
+            // The connection goes back to the pool: without UNLISTEN it would keep receiving (and buffering) this
+            // listener's notifications for whoever opens it next (the pool skips Npgsql's reset on close).
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                using var unlisten = new NpgsqlCommand("UNLISTEN *", connection) { CommandTimeout = 5 };
+                await unlisten.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        {
+            LogCloseFailed(e);
+        }
+
+        try
+        {
             await connection.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)

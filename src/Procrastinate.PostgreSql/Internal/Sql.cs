@@ -11,9 +11,18 @@ internal static class Sql
 
     public static NpgsqlCommand With(this NpgsqlCommand command, NpgsqlDbType type, object? value)
     {
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type, Value = value ?? DBNull.Value });
+        command.Parameters.With(type, value);
         return command;
     }
+
+    public static NpgsqlBatchCommand With(this NpgsqlBatchCommand command, NpgsqlDbType type, object? value)
+    {
+        command.Parameters.With(type, value);
+        return command;
+    }
+
+    private static void With(this NpgsqlParameterCollection parameters, NpgsqlDbType type, object? value) =>
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = type, Value = value ?? DBNull.Value });
 
     public static NpgsqlCommand WithFilter(this NpgsqlCommand command, Storage.JobFilter filter)
     {
@@ -49,14 +58,20 @@ internal static class Sql
 
     public static async ValueTask<List<Job>> ReadJobsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        var jobs = new List<Job>();
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                jobs.Add(ReadJob(reader));
-            }
+            return await ReadJobsAsync(reader, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the job rows of the reader's current result.</summary>
+    public static async ValueTask<List<Job>> ReadJobsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var jobs = new List<Job>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            jobs.Add(ReadJob(reader));
         }
 
         return jobs;

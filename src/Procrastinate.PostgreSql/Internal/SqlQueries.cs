@@ -16,6 +16,8 @@ internal static class SqlQueries
 
     public static string DeferJob => Get("defer_job");
 
+    public static string LockPeriodicSchedule => Get("lock_periodic_schedule");
+
     public static string DeferPeriodicJob => Get("defer_periodic_job");
 
     public static string FetchJobs => Get("fetch_jobs");
@@ -57,6 +59,8 @@ internal static class SqlQueries
     public static string ListLocks => Get("list_locks");
 
     public static string CheckSchema => Get("check_schema");
+
+    public static string QueueingLocksOfJobs => Get("queueing_locks_of_jobs");
 
     public static string DescribeCatalog => Get("describe_catalog");
 

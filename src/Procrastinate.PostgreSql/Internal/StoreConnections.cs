@@ -7,6 +7,8 @@ internal sealed class StoreConnections : IAsyncDisposable
 {
     internal const string QueueingLockIndex = "procrastinate_jobs_queueing_lock_idx_v1";
 
+    private const string AbortRequestedCheck = "check_not_todo_abort_requested";
+
     private const string ApplyHint =
         "The Procrastinate schema is missing from this database{0}: apply it with the command line's `schema --apply` " +
         "or PostgreSqlJobStore.ApplySchemaAsync().";
@@ -48,6 +50,15 @@ internal sealed class StoreConnections : IAsyncDisposable
                 // Every statement of queries.sql is prepared on a connection after its second use.
                 builder.MaxAutoPrepare = 64;
                 builder.AutoPrepareMinUsages = 2;
+            }
+
+            // The typed builder knows every keyword; only a plain one tells whether the caller gave this one.
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString ?? string.Empty };
+            if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+            {
+                // The store leaves no session state behind (the listener UNLISTENs before it lets go), so the reset
+                // Npgsql would otherwise send ahead of every reuse (seven statements) is pure cost.
+                builder.NoResetOnClose = true;
             }
 
             var dataSourceBuilder = new NpgsqlSlimDataSourceBuilder(builder.ConnectionString);
@@ -111,6 +122,21 @@ internal sealed class StoreConnections : IAsyncDisposable
         if (exception.SqlState == PostgresErrorCodes.RaiseException)
         {
             return new InvalidOperationException(exception.MessageText, exception);
+        }
+
+        if (exception.SqlState == PostgresErrorCodes.CheckViolation && exception.ConstraintName == AbortRequestedCheck)
+        {
+            // SCHEMA.md 0 #9: retrying a failed job whose abort was requested would make a waiting abort-requested job.
+            return new InvalidOperationException(
+                "The job cannot go back to todo: its abort was requested (check_not_todo_abort_requested).", exception);
+        }
+
+        if ((exception.SqlState == PostgresErrorCodes.InvalidTextRepresentation
+                && exception.MessageText.Contains("json", StringComparison.OrdinalIgnoreCase))
+            || exception.SqlState == PostgresErrorCodes.UntranslatableCharacter)
+        {
+            // The only text the statements cast is the job arguments, to jsonb.
+            return new ArgumentException($"The job arguments are not valid jsonb: {exception.MessageText}", exception);
         }
 
         return null;

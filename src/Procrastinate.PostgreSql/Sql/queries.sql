@@ -19,8 +19,21 @@ INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_
 VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
 RETURNING id;
 
+-- name: lock_periodic_schedule --
+-- Serializes the .NET workers' defers of one schedule (task name $1, periodic id $2) until the transaction ends; a
+-- hash collision only serializes two schedules.
+SELECT pg_advisory_xact_lock(hashtext('procrastinate_periodic:' || $1), hashtext($2));
+
 -- name: defer_periodic_job --
-SELECT procrastinate_defer_periodic_job_v2($1, $2, $3, $4, $5, $6, $7, $8::jsonb) AS id;
+-- procrastinate_defer_periodic_job_v2 deletes the claims older than the tick it defers, so a worker running late
+-- could claim an old tick again; once a later (or the same) tick is claimed, an older one is never deferred.
+SELECT CASE
+    WHEN EXISTS (
+        SELECT 1 FROM procrastinate_periodic_defers
+        WHERE task_name = $4 AND periodic_id = $6 AND defer_timestamp >= $7
+    ) THEN NULL
+    ELSE procrastinate_defer_periodic_job_v2($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
+END AS id;
 
 -- name: fetch_jobs --
 -- Takes up to $3 jobs at once with exactly the choice procrastinate_fetch_job_v2 makes one job at a time: a job
@@ -259,3 +272,7 @@ SELECT kind, name, definition FROM described ORDER BY kind, name;
 -- name: find_queueing_lock --
 -- After a queueing-lock conflict whose DETAIL the server redacted: which of the batch's locks is taken.
 SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = ANY ($1::text[]) ORDER BY id LIMIT 1;
+
+-- name: queueing_locks_of_jobs --
+-- After a queueing-lock conflict of a retry whose DETAIL the server redacted: the queueing locks of the retried jobs.
+SELECT queueing_lock FROM procrastinate_jobs WHERE id = ANY ($1::bigint[]) AND queueing_lock IS NOT NULL ORDER BY id;

@@ -26,7 +26,8 @@ public interface IJobStore
 
     /// <summary>
     /// Defers the tick <paramref name="deferTimestamp"/> of a periodic schedule unless any worker already did;
-    /// returns the new job id, or <see langword="null"/> when the tick was already claimed.
+    /// returns the new job id, or <see langword="null"/> when the tick, or a later tick of the same task and periodic
+    /// id, was already claimed (the database forgets older claims, so a late worker must not claim them again).
     /// </summary>
     /// <exception cref="AlreadyEnqueuedException">The job's queueing lock is taken.</exception>
     ValueTask<long?> DeferPeriodicJobAsync(
@@ -43,6 +44,28 @@ public interface IJobStore
 
     /// <summary>Ends jobs as succeeded, failed or aborted (or deletes them), incrementing attempts of running jobs.</summary>
     ValueTask FinishJobsAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ends <paramref name="completions"/> as <see cref="FinishJobsAsync"/> does, then takes jobs as
+    /// <see cref="FetchJobsAsync"/> does (a lock the completions release is free for that fetch). Workers call it to
+    /// record the runs that just ended and take new jobs in one step; a store may do both in one round trip and one
+    /// transaction. This default makes the two calls one after the other.
+    /// </summary>
+    /// <remarks>
+    /// When it throws, the PostgreSQL store recorded nothing and took nothing; this default may have recorded the
+    /// completions already (recording one again is then rejected as for any job that is no longer running).
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A job does not exist or is neither waiting nor running.</exception>
+    async ValueTask<IReadOnlyList<Job>> FinishAndFetchJobsAsync(
+        IReadOnlyList<JobCompletion> completions,
+        FetchJobsParams parameters,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters));
+        await FinishJobsAsync(completions, cancellationToken).ConfigureAwait(false);
+        return await FetchJobsAsync(parameters, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Puts a running or failed job back to <see cref="JobStatus.Todo"/> at a new time; a running job whose abort was

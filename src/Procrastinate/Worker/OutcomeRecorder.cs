@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Procrastinate.Storage;
@@ -9,6 +10,8 @@ namespace Procrastinate;
 /// A write that fails is retried with back-off until it succeeds: a database outage delays outcomes, never loses
 /// them. Only an error the contract calls permanent (the job is gone or no longer running) drops an outcome, and
 /// <see cref="GiveUp"/> (an immediate abort) stops retrying, leaving such jobs to stalled-job recovery.
+/// While sharing is on (<see cref="StartSharing"/>), finishes are left for the fetch loop, which records them in the
+/// same round trip as its next fetch (<see cref="TakeShared"/>); what it cannot record comes back (<see cref="Return"/>).
 /// </summary>
 internal sealed class OutcomeRecorder
 {
@@ -21,6 +24,9 @@ internal sealed class OutcomeRecorder
     private readonly ILogger _logger;
     private readonly Action _onRecorded;
     private readonly CancellationTokenSource _giveUp = new();
+    private readonly ConcurrentQueue<JobCompletion> _shared = new();
+    private readonly object _sharingLock = new();
+    private bool _sharing;
     private int _pending;
 
     public OutcomeRecorder(IJobStore store, TimeProvider timeProvider, ILogger logger, Action onRecorded)
@@ -43,6 +49,49 @@ internal sealed class OutcomeRecorder
             // Only after Complete, which the worker calls once every job has ended.
             Interlocked.Decrement(ref _pending);
             throw new InvalidOperationException("The worker no longer records outcomes.");
+        }
+    }
+
+    /// <summary>From now on, finishes wait for <see cref="TakeShared"/> (the fetch loop) instead of being written alone.</summary>
+    public void StartSharing()
+    {
+        lock (_sharingLock)
+        {
+            _sharing = true;
+        }
+    }
+
+    /// <summary>Finishes go back to being written alone, starting with those still waiting to be taken.</summary>
+    public void StopSharing()
+    {
+        lock (_sharingLock)
+        {
+            _sharing = false;
+            while (_shared.TryDequeue(out var completion))
+            {
+                _channel.Writer.TryWrite(JobOutcome.Finished(completion));
+            }
+        }
+    }
+
+    /// <summary>Moves up to <paramref name="max"/> shared finishes into <paramref name="into"/>; the caller records them.</summary>
+    public void TakeShared(List<JobCompletion> into, int max)
+    {
+        while (into.Count < max && _shared.TryDequeue(out var completion))
+        {
+            into.Add(completion);
+        }
+    }
+
+    /// <summary>The caller recorded <paramref name="count"/> taken finishes.</summary>
+    public void Recorded(int count) => Interlocked.Add(ref _pending, -count);
+
+    /// <summary>The caller could not record these taken finishes: they are written alone, with the usual retries.</summary>
+    public void Return(IEnumerable<JobCompletion> completions)
+    {
+        foreach (var completion in completions)
+        {
+            _channel.Writer.TryWrite(new JobOutcome(completion, null, Alone: true));
         }
     }
 
@@ -74,7 +123,15 @@ internal sealed class OutcomeRecorder
             {
                 while (pending.Count < MaxBatch && reader.TryRead(out var outcome))
                 {
-                    pending.Add(outcome);
+                    if (!TryShare(outcome))
+                    {
+                        pending.Add(outcome);
+                    }
+                }
+
+                if (pending.Count == 0)
+                {
+                    continue;
                 }
 
                 var failed = await RecordAsync(pending, backoff.Failures).ConfigureAwait(false);
@@ -100,6 +157,28 @@ internal sealed class OutcomeRecorder
         {
             _giveUp.Dispose();
         }
+    }
+
+    /// <summary>Leaves a finish to the fetch loop while sharing is on, and wakes it.</summary>
+    private bool TryShare(JobOutcome outcome)
+    {
+        if (outcome is not { Finish: { } completion, Alone: false })
+        {
+            return false;
+        }
+
+        lock (_sharingLock)
+        {
+            if (!_sharing)
+            {
+                return false;
+            }
+
+            _shared.Enqueue(completion);
+        }
+
+        _onRecorded();
+        return true;
     }
 
     /// <summary>Records <paramref name="outcomes"/>; returns those to try again.</summary>
@@ -132,7 +211,7 @@ internal sealed class OutcomeRecorder
 
         foreach (var retry in outcomes.Select(o => o.Retry).OfType<RetryJobParams>())
         {
-            if (!await TryRecordAsync(retry.JobId, "retry", failures, () => _store.RetryJobAsync(retry, CancellationToken.None))
+            if (!await TryRecordAsync(retry.JobId, "retry", failures, () => RetryOrFailAsync(retry))
                 .ConfigureAwait(false))
             {
                 failed.Add(JobOutcome.Retried(retry));
@@ -140,6 +219,24 @@ internal sealed class OutcomeRecorder
         }
 
         return failed;
+    }
+
+    /// <summary>
+    /// Retries a job; when a waiting job already holds its queueing lock, that job does the same work, so this one ends
+    /// failed instead of being retried again and again.
+    /// </summary>
+    private async ValueTask RetryOrFailAsync(RetryJobParams retry)
+    {
+        try
+        {
+            await _store.RetryJobAsync(retry, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AlreadyEnqueuedException exception)
+        {
+            WorkerLog.RetryAlreadyEnqueued(_logger, retry.JobId, exception.QueueingLock);
+            await _store.FinishJobsAsync([new JobCompletion(retry.JobId, JobStatus.Failed, false)], CancellationToken.None)
+                .ConfigureAwait(false);
+        }
     }
 
     /// <summary>Writes one outcome; returns false when it should be tried again.</summary>

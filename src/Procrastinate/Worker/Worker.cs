@@ -20,6 +20,9 @@ public sealed class Worker
     /// <summary>The key of <see cref="JobContext.AdditionalContext"/> under which each job finds its worker.</summary>
     public const string ContextKey = "procrastinate.worker";
 
+    /// <summary>How many finishes one fetch records at most (the recorder writes the rest).</summary>
+    private const int MaxFinishesPerFetch = 100;
+
     private readonly ProcrastinateApp _app;
     private readonly WorkerSettings _settings;
     private readonly IJobStore _store;
@@ -177,6 +180,7 @@ public sealed class Worker
             SideLoopAsync("Heartbeat", _settings.UpdateHeartbeatInterval, false,
                 token => _store.UpdateHeartbeatAsync(Interlocked.Read(ref _workerId), token), sideToken),
             SideLoopAsync("Polling for aborts", _settings.AbortJobPollingInterval, false, PollAbortsAsync, sideToken),
+            new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideToken),
         ];
         if (_settings.RecoverStalledJobs)
         {
@@ -189,10 +193,12 @@ public sealed class Worker
         _started.TrySetResult(workerId);
         try
         {
+            recorder.StartSharing();
             await FetchLoopAsync(workerId).ConfigureAwait(false);
         }
         finally
         {
+            recorder.StopSharing();
             // Heartbeats go on while jobs finish, so that no other worker takes them for stalled.
             await WaitForRunningJobsAsync().ConfigureAwait(false);
             recorder.Complete();
@@ -244,18 +250,45 @@ public sealed class Worker
     {
         var stop = _stopping.Token;
         var backoff = default(Backoff);
+        var recorder = _recorder!;
+        var finishes = new List<JobCompletion>();
+        var takeFinishes = true;
         while (!stop.IsCancellationRequested)
         {
             var free = Concurrency - _running.Count;
             if (free > 0)
             {
+                // The runs that ended since the last fetch are recorded in the same round trip (and transaction).
+                finishes.Clear();
+                if (takeFinishes)
+                {
+                    recorder.TakeShared(finishes, MaxFinishesPerFetch);
+                }
+
+                takeFinishes = true;
+
+                // Taken before the fetch: an outcome recorded on its own while the fetch runs may release a lock the
+                // fetch already skipped, so an empty fetch proves the queues caught up only if nothing else was in
+                // flight (the finishes sent with the fetch are recorded before it looks).
+                var idleBeforeFetch = _running.IsEmpty && recorder.Pending == finishes.Count;
                 IReadOnlyList<Job> jobs;
                 try
                 {
                     // Not cancellable: a fetch cancelled after the store marked jobs as running would strand them.
-                    jobs = await _store.FetchJobsAsync(new FetchJobsParams(workerId, Queues, free), CancellationToken.None)
-                        .ConfigureAwait(false);
+                    var parameters = new FetchJobsParams(workerId, Queues, free);
+                    jobs = finishes.Count == 0
+                        ? await _store.FetchJobsAsync(parameters, CancellationToken.None).ConfigureAwait(false)
+                        : await _store.FinishAndFetchJobsAsync(finishes, parameters, CancellationToken.None).ConfigureAwait(false);
+                    recorder.Recorded(finishes.Count);
                     backoff.Reset();
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException && finishes.Count > 0)
+                {
+                    // The recorder writes these alone, with its retries; the next fetch goes without finishes, so that
+                    // its own failure, if any, takes the back-off below.
+                    recorder.Return(finishes);
+                    takeFinishes = false;
+                    continue;
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
@@ -281,7 +314,7 @@ public sealed class Worker
                     continue;
                 }
 
-                if (jobs.Count == 0 && !_settings.Wait && _running.IsEmpty && _recorder!.Pending == 0)
+                if (jobs.Count == 0 && !_settings.Wait && idleBeforeFetch)
                 {
                     RequestStop("no job left to run (wait = false)");
                     break;

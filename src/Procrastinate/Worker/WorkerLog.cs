@@ -94,4 +94,8 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 304, Level = LogLevel.Error,
         Message = "Gave up recording the {Operation} of job {JobId}; it stays running until stalled-job recovery retries it")]
     public static partial void RecordOutcomeAbandoned(ILogger logger, long jobId, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Warning,
+        Message = "Job {JobId} was not retried: a waiting job already holds its queueing lock {QueueingLock}, so this one ends failed")]
+    public static partial void RetryAlreadyEnqueued(ILogger logger, long jobId, string? queueingLock);
 }

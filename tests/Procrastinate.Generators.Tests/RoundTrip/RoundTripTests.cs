@@ -266,6 +266,13 @@ public class RoundTripTests
         Assert.Equal(names.Count, names.Distinct().Count());
         var registry = new TaskRegistry(ProcrastinateGeneratorsTestsTasks.All);
         Assert.Same(SendEmail.Definition, registry.Get("send_email_old"));
-        Assert.Throws<InvalidOperationException>(() => registry.AddRange(ProcrastinateGeneratorsTestsTasks.All));
+        registry.AddRange(ProcrastinateGeneratorsTestsTasks.All);
+        Assert.Equal(names.Count, registry.Count);
+        Assert.Throws<InvalidOperationException>(() => registry.Add(new TaskDefinition
+        {
+            Name = "send_email_old",
+            Invoke = _ => ValueTask.FromResult<object?>(null),
+            ValidateArgs = _ => { },
+        }));
     }
 }

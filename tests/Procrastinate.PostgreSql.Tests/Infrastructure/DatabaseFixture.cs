@@ -63,21 +63,5 @@ public sealed class DatabaseFixture : IAsyncLifetime
         return value is null or DBNull ? default : (T)value;
     }
 
-    /// <summary>The event types of a job, in the order they were written.</summary>
-    public async Task<List<string>> EventsAsync(long jobId)
-    {
-        await using var connection = await Store.DataSource.OpenConnectionAsync();
-        await using var command = new NpgsqlCommand("SELECT type::text FROM procrastinate_events WHERE job_id = $1 ORDER BY id", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = jobId });
-        var events = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            events.Add(reader.GetString(0));
-        }
-
-        return events;
-    }
-
     public async Task<int> CountJobsAsync() => (int)(await ScalarAsync<long>("SELECT count(*) FROM procrastinate_jobs"));
 }

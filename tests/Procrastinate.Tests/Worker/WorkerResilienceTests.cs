@@ -1,3 +1,4 @@
+using Procrastinate.Testing.InMemory;
 namespace Procrastinate.Tests.Workers;
 
 public class WorkerResilienceTests
@@ -5,7 +6,7 @@ public class WorkerResilienceTests
     [Fact]
     public async Task StoreDownWhileJobsRun_OutcomesAreRecordedOnceItIsBack()
     {
-        var store = new FlakyJobStore(new FakeJobStore());
+        var store = new FlakyJobStore(new InMemoryJobStore());
         var kit = new WorkerTestKit(store);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = 0;
@@ -49,7 +50,7 @@ public class WorkerResilienceTests
     [Fact]
     public async Task StoreFailingAtStartAndOnFetch_WorkerKeepsGoing()
     {
-        var store = new FlakyJobStore(new FakeJobStore());
+        var store = new FlakyJobStore(new InMemoryJobStore());
         store.FailNext(nameof(store.RegisterWorkerAsync), 1);
         store.FailNext(nameof(store.FetchJobsAsync), 2);
         var kit = new WorkerTestKit(store);
@@ -68,7 +69,7 @@ public class WorkerResilienceTests
     [Fact]
     public async Task SideLoopsFailing_NeverStopTheWorker()
     {
-        var store = new FlakyJobStore(new FakeJobStore());
+        var store = new FlakyJobStore(new InMemoryJobStore());
         store.FailNext(nameof(store.UpdateHeartbeatAsync), 3);
         store.FailNext(nameof(store.RetryStalledJobsAsync), 3);
         store.FailNext(nameof(store.ListJobsToAbortAsync), 3);

@@ -1,4 +1,5 @@
 using Procrastinate.Storage;
+using Procrastinate.Testing.InMemory;
 
 namespace Procrastinate.Tests.Workers;
 
@@ -29,6 +30,33 @@ public class WorkerRetryTests
     }
 
     [Fact]
+    public async Task Retry_WhenAWaitingJobHoldsTheQueueingLock_EndsFailed_AndTheWaitingJobStays()
+    {
+        var kit = new WorkerTestKit();
+        var options = new DeferOptions { QueueingLock = "report" };
+        long? waiting = null;
+        kit.AddTask("report", async context =>
+        {
+            if (context.Job.Attempts == 0 && waiting is null)
+            {
+                // While this job runs, another job with its queueing lock is deferred (for later, so that this worker
+                // does not take it first): the retry would be a duplicate of it.
+                waiting = await kit.DeferAsync("report", options: options with { ScheduleIn = TimeSpan.FromHours(1) });
+                throw new IOException("first run fails");
+            }
+
+            return null;
+        }, new RetryStrategy(maxAttempts: 3));
+        var first = await kit.DeferAsync("report", options: options);
+
+        await kit.DrainAsync();
+
+        Assert.Equal((JobStatus.Failed, 1), ((await kit.GetJobAsync(first)).Status, (await kit.GetJobAsync(first)).Attempts));
+        Assert.Equal(JobStatus.Todo, await kit.StatusAsync(waiting!.Value));
+        Assert.Contains(kit.Logs.Records, r => r.Message.Contains("queueing lock report", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RetryForever_RetriesUntilTheTaskSucceeds()
     {
         var kit = new WorkerTestKit();
@@ -52,7 +80,7 @@ public class WorkerRetryTests
     public async Task RetryStrategyWaits_ScheduleTheRetryByTheFormula()
     {
         var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var recording = new RecordingStore(new FakeJobStore(new FrozenTime(now)));
+        var recording = new RecordingStore(new InMemoryJobStore(new FrozenTime(now)));
         var kit = new WorkerTestKit(recording, time: new FrozenTime(now));
         kit.AddTask("slow", _ => throw new IOException(), new RetryStrategy(maxAttempts: 3, wait: 1, linearWait: 2, exponentialWait: 3));
         var id = await kit.DeferAsync("slow");

@@ -147,7 +147,7 @@ public class WorkerRunTests
 
         var line = Assert.Single(kit.Logs.Records, r => r.Message.Contains("ended with status", StringComparison.Ordinal));
         Assert.Equal("Procrastinate.Worker", line.Category);
-        Assert.Matches($$"""^Job hello\[{{id}}\]\(\{"a":1\}\) ended with status: Success, lasted \d+\.\d{3} s$""", line.Message);
+        Assert.Matches($$"""^Job hello\[{{id}}\]\(\{"a": 1\}\) ended with status: Success, lasted \d+\.\d{3} s$""", line.Message);
         Assert.Contains(line.State, f => f.Key == "Outcome" && (string?)f.Value == "Success");
         Assert.Contains(line.State, f => f.Key == "DurationSeconds");
         var scope = Assert.IsAssignableFrom<IReadOnlyList<KeyValuePair<string, object?>>>(line.Scope);

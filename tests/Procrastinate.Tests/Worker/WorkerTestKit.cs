@@ -1,4 +1,5 @@
 using Procrastinate.Storage;
+using Procrastinate.Testing.InMemory;
 
 namespace Procrastinate.Tests.Workers;
 
@@ -9,7 +10,7 @@ internal sealed class WorkerTestKit
 
     public WorkerTestKit(IJobStore? store = null, WorkerOptions? workerDefaults = null, TimeProvider? time = null)
     {
-        Store = store ?? new FakeJobStore(time);
+        Store = store ?? new InMemoryJobStore(time);
         Logs = new CapturingLoggerFactory();
         App = new ProcrastinateApp(Store, new ProcrastinateAppOptions
         {

@@ -1,12 +1,12 @@
-using Procrastinate.PostgreSql.Tests.Infrastructure;
 using Procrastinate.Storage;
 
-namespace Procrastinate.PostgreSql.Tests;
+namespace Procrastinate.StoreContract;
 
-public sealed class ListingTests : PostgresTest
+/// <summary>Listing jobs and counting them per queue, task and lock.</summary>
+public abstract class ListingContract : StoreContract
 {
-    public ListingTests(DatabaseFixture database)
-        : base(database)
+    protected ListingContract(IStoreHarness harness)
+        : base(harness)
     {
     }
 
@@ -42,6 +42,17 @@ public sealed class ListingTests : PostgresTest
         Assert.Equal([1L, 3, 4], (await Store.ListJobsAsync(new JobFilter { WorkerId = 1 })).Select(j => j.Id));
         Assert.Equal([4L], (await Store.ListJobsAsync(new JobFilter { Id = 4, Queue = "b" })).Select(j => j.Id));
         Assert.Empty(await Store.ListJobsAsync(new JobFilter { Id = 4, Queue = "a" }));
+        Assert.Empty(await Store.ListJobsAsync(new JobFilter { Status = JobStatus.Aborting }));
+    }
+
+    [Fact]
+    public async Task ListJobs_ReturnsEveryColumn()
+    {
+        var job = Assert.Single(await Store.ListJobsAsync(new JobFilter { Id = 1 }));
+
+        Assert.Equal(
+            new Job { Id = 1, Queue = "a", TaskName = "t1", Lock = "L1", Args = "{}", Status = JobStatus.Doing, WorkerId = 1 },
+            job);
     }
 
     [Fact]
@@ -54,6 +65,7 @@ public sealed class ListingTests : PostgresTest
             queues);
         Assert.Equal(3, queues[0].Total);
         Assert.Equal([new JobCounts("a", 0, 0, 0, 0, 1, 0)], await Store.ListQueuesAsync(new JobFilter { TaskName = "t2", Queue = "a" }));
+        Assert.Empty(await Store.ListQueuesAsync(new JobFilter { Queue = "none" }));
     }
 
     [Fact]
@@ -62,6 +74,7 @@ public sealed class ListingTests : PostgresTest
         Assert.Equal(
             [new JobCounts("t1", 1, 1, 0, 1, 0, 0), new JobCounts("t2", 0, 0, 1, 0, 1, 0)],
             await Store.ListTasksAsync(JobFilter.All));
+        Assert.Equal([new JobCounts("t1", 0, 0, 0, 1, 0, 0)], await Store.ListTasksAsync(new JobFilter { WorkerId = 1, Queue = "b", Lock = "L2" }));
     }
 
     [Fact]
@@ -71,6 +84,15 @@ public sealed class ListingTests : PostgresTest
             [new JobCounts("L1", 1, 1, 0, 0, 0, 0), new JobCounts("L2", 0, 0, 0, 1, 0, 0)],
             await Store.ListLocksAsync(JobFilter.All));
         Assert.Equal([new JobCounts("L1", 0, 1, 0, 0, 0, 0)], await Store.ListLocksAsync(new JobFilter { Status = JobStatus.Doing }));
+        Assert.Empty(await Store.ListLocksAsync(new JobFilter { TaskName = "t2" }));
+    }
+
+    [Fact]
+    public async Task Listing_OrdersNamesByteWise()
+    {
+        await Store.DeferJobsAsync([Job(queue: "b"), Job(queue: "B"), Job(queue: "_"), Job(queue: "a1")]);
+
+        Assert.Equal(["B", "_", "a", "a1", "b"], (await Store.ListQueuesAsync(JobFilter.All)).Select(c => c.Name));
     }
 
     [Fact]
@@ -79,5 +101,11 @@ public sealed class ListingTests : PostgresTest
         Assert.Equal(JobStatus.Doing, await Store.GetJobStatusAsync(1));
         Assert.Equal(JobStatus.Cancelled, await Store.GetJobStatusAsync(5));
         Assert.Null(await Store.GetJobStatusAsync(42));
+    }
+
+    [Fact]
+    public async Task IsSchemaPresent_IsTrue()
+    {
+        Assert.True(await Store.IsSchemaPresentAsync());
     }
 }

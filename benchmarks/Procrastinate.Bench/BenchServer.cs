@@ -1,0 +1,127 @@
+using Npgsql;
+using Procrastinate.PostgreSql;
+using Procrastinate.Testing.PostgreSql;
+
+namespace Procrastinate.Bench;
+
+/// <summary>
+/// The PostgreSQL server the workloads run on (a throwaway cluster at default durability, or the given DSN) and the
+/// template databases that fresh per-run databases are cloned from.
+/// </summary>
+internal sealed class BenchServer : IAsyncDisposable
+{
+    private readonly PostgresServer _server;
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
+    private readonly Dictionary<string, string> _templates = new(StringComparer.Ordinal);
+    private int _databases;
+
+    private BenchServer(PostgresServer server)
+    {
+        _server = server;
+    }
+
+    public bool IsThrowaway => _server.IsThrowaway;
+
+    public string ConnectionString => _server.ConnectionString;
+
+    public static async Task<BenchServer> StartAsync(string? dsn)
+    {
+        var server = dsn is null
+            ? await PostgresServer.StartAsync(new PostgresServerOptions { Durable = true })
+            : PostgresServer.Connect(dsn);
+        return new BenchServer(server);
+    }
+
+    /// <summary>
+    /// A fresh database holding the schema, plus whatever <paramref name="fill"/> put into the template named
+    /// <paramref name="templateKey"/> (filled once, cloned for every run).
+    /// </summary>
+    public async Task<BenchDatabase> CreateDatabaseAsync(string templateKey = "schema", Func<string, Task>? fill = null)
+    {
+        if (!_templates.TryGetValue(templateKey, out var template))
+        {
+            template = await _server.CreateTemplateAsync($"bench_{templateKey}_{_suffix}", async connectionString =>
+            {
+                await using (var store = new PostgreSqlJobStore(connectionString))
+                {
+                    await store.ApplySchemaAsync();
+                }
+
+                if (fill is not null)
+                {
+                    await fill(connectionString);
+                    await ExecuteAsync(connectionString, "VACUUM ANALYZE");
+                }
+            });
+            _templates[templateKey] = template;
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        var name = $"bench_run_{_suffix}_{++_databases}";
+        var runConnectionString = await _server.CreateDatabaseAsync(name, template);
+        return new BenchDatabase(this, name, runConnectionString);
+    }
+
+    public Task DropDatabaseAsync(string name) => _server.DropDatabaseAsync(name);
+
+    public static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var template in _templates.Values)
+        {
+            try
+            {
+                await _server.DropDatabaseAsync(template);
+            }
+            catch (NpgsqlException)
+            {
+                // Best effort: a throwaway cluster goes away anyway.
+            }
+        }
+
+        await _server.DisposeAsync();
+    }
+}
+
+/// <summary>One run's fresh database, with a store and an app over it; dropped on dispose.</summary>
+internal sealed class BenchDatabase : IAsyncDisposable
+{
+    private readonly BenchServer _server;
+    private readonly string _name;
+
+    public BenchDatabase(BenchServer server, string name, string connectionString)
+    {
+        _server = server;
+        _name = name;
+        ConnectionString = connectionString;
+        Store = new PostgreSqlJobStore(connectionString);
+        App = new ProcrastinateApp(Store, new ProcrastinateAppOptions { Tasks = new TaskRegistry(Generated.ProcrastinateBenchTasks.All) });
+        ProcrastinateApp.Default = App;
+    }
+
+    public string ConnectionString { get; }
+
+    public PostgreSqlJobStore Store { get; }
+
+    public ProcrastinateApp App { get; }
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = await Store.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        await _server.DropDatabaseAsync(_name);
+    }
+}

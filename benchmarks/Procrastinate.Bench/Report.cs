@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Procrastinate.Bench;
+
+/// <summary>Median and range of one metric over the runs.</summary>
+internal sealed record Summary(double Median, double Min, double Max)
+{
+    public static Summary Of(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        var middle = sorted.Count / 2;
+        var median = sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return new Summary(median, sorted[0], sorted[^1]);
+    }
+}
+
+/// <summary>A workload's runs, or why it did not run.</summary>
+internal sealed record WorkloadResult(Workload Workload, IReadOnlyList<RunResult> Runs, string? Skipped)
+{
+    public IReadOnlyDictionary<string, Summary> Summaries { get; } = Runs.Count == 0
+        ? new Dictionary<string, Summary>()
+        : Runs[0].Metrics.Keys.Select(k => KeyValuePair.Create(k, Summary.Of(Runs.Select(r => r.Metrics[k])))).ToDictionary(StringComparer.Ordinal);
+}
+
+/// <summary>Prints the table and writes the JSON.</summary>
+internal static class Report
+{
+    public static string Table(Machine machine, IReadOnlyList<WorkloadResult> results, BenchOptions options)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine.Cores} cores, {machine.Cpu}; {machine.Os}; {machine.Runtime}");
+        var settings = string.Join(", ", machine.PostgresSettings.Select(p => $"{p.Key}={p.Value}"));
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"PostgreSQL {machine.PostgresVersion} ({(machine.ThrowawayServer ? "throwaway local cluster" : "given DSN")}): {settings}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{options.Runs} run(s) per workload{(options.Quick ? ", --quick (job counts / 10)" : "")}; median (min–max).");
+        text.AppendLine();
+        text.AppendLine("| workload | what | result | target | load avg (1/5/15 min) at each run |");
+        text.AppendLine("|---|---|---|---|---|");
+        var w3 = results.FirstOrDefault(r => r.Workload.Id == "W3" && r.Runs.Count > 0);
+        foreach (var result in results)
+        {
+            var workload = result.Workload;
+            string figure;
+            if (result.Skipped is not null)
+            {
+                figure = "skipped: " + result.Skipped;
+            }
+            else
+            {
+                figure = string.Join("; ", result.Summaries
+                    .Where(s => s.Key != "seconds")
+                    .Select(s => $"{Label(s.Key)} {Format(s.Value.Median)} ({Format(s.Value.Min)}–{Format(s.Value.Max)})"));
+                if (workload.Id is "W5" or "W6" && w3 is not null)
+                {
+                    var ratio = result.Summaries["jobs_per_s"].Median / w3.Summaries["jobs_per_s"].Median;
+                    figure += $"; {ratio * 100:F0} % of W3";
+                }
+            }
+
+            var loads = string.Join(" · ", result.Runs.Select(r => r.LoadAverage));
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {workload.Id} | {workload.Title} | {figure} | {workload.Target} | {loads} |");
+        }
+
+        return text.ToString();
+    }
+
+    public static async Task WriteJsonAsync(string path, Machine machine, IReadOnlyList<WorkloadResult> results, BenchOptions options, DateTimeOffset startedAt)
+    {
+        var json = new JsonObject
+        {
+            ["started_at"] = startedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["runs_per_workload"] = options.Runs,
+            ["quick"] = options.Quick,
+            ["machine"] = new JsonObject
+            {
+                ["cores"] = machine.Cores,
+                ["cpu"] = machine.Cpu,
+                ["os"] = machine.Os,
+                ["runtime"] = machine.Runtime,
+                ["load_average_at_end"] = Machine.LoadAverage(),
+            },
+            ["postgresql"] = new JsonObject
+            {
+                ["version"] = machine.PostgresVersion,
+                ["server"] = machine.ThrowawayServer ? "throwaway local cluster" : "given DSN",
+                ["settings"] = new JsonObject(machine.PostgresSettings.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+            },
+            ["workloads"] = new JsonArray([.. results.Select(ToJson)]),
+        };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+    }
+
+    private static JsonObject ToJson(WorkloadResult result)
+    {
+        var node = new JsonObject
+        {
+            ["id"] = result.Workload.Id,
+            ["title"] = result.Workload.Title,
+            ["target"] = result.Workload.Target,
+        };
+        if (result.Skipped is not null)
+        {
+            node["skipped"] = result.Skipped;
+            return node;
+        }
+
+        node["summary"] = new JsonObject(result.Summaries.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)new JsonObject
+        {
+            ["median"] = Math.Round(s.Value.Median, 3),
+            ["min"] = Math.Round(s.Value.Min, 3),
+            ["max"] = Math.Round(s.Value.Max, 3),
+        })));
+        node["runs"] = new JsonArray([.. result.Runs.Select(r => (JsonNode)new JsonObject
+        {
+            ["metrics"] = new JsonObject(r.Metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Math.Round(m.Value, 3)))),
+            ["load_average"] = r.LoadAverage,
+            ["remarks"] = new JsonArray([.. r.Remarks.Select(x => (JsonNode)x)]),
+        })]);
+        return node;
+    }
+
+    private static string Label(string metric) => metric switch
+    {
+        "jobs_per_s" => "jobs/s",
+        _ => metric.Replace("_ms", "", StringComparison.Ordinal) + " ms",
+    };
+
+    private static string Format(double value) =>
+        value >= 100 ? value.ToString("N0", CultureInfo.InvariantCulture) : value.ToString("0.00", CultureInfo.InvariantCulture);
+}

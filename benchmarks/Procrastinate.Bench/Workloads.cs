@@ -1,0 +1,283 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Procrastinate.Storage;
+
+namespace Procrastinate.Bench;
+
+/// <summary>The figures of one run: named metrics and remarks (checks that held, what was measured).</summary>
+internal sealed record RunResult(IReadOnlyDictionary<string, double> Metrics, string LoadAverage, IReadOnlyList<string> Remarks);
+
+/// <summary>One workload of issue 10.</summary>
+/// <param name="Id">W1 to W7.</param>
+/// <param name="Title">What it does, with its size.</param>
+/// <param name="Primary">The metric the table shows first.</param>
+/// <param name="Target">The issue's target, in words.</param>
+/// <param name="RunAsync">One run in fresh databases.</param>
+internal sealed record Workload(string Id, string Title, string Primary, string Target, Func<BenchServer, Task<RunResult>> RunAsync);
+
+/// <summary>Workloads W1 to W7, sized by the options.</summary>
+internal static class Workloads
+{
+    private const int Concurrency = 10;
+
+    public static IReadOnlyList<Workload> Create(BenchOptions options)
+    {
+        var jobs = options.Scale(20_000);
+        var latencyJobs = options.Scale(500);
+        var finished = options.Scale(1_000_000);
+        var otherQueued = options.Scale(100_000);
+        return
+        [
+            new("W1", $"defer {jobs:N0} jobs one at a time, each awaited", "jobs_per_s", "≥ 2,000 jobs/s",
+                server => DeferOneByOneAsync(server, jobs)),
+            new("W2", $"defer {jobs:N0} jobs in batches of 1,000", "jobs_per_s", "≥ 35,000 jobs/s",
+                server => DeferInBatchesAsync(server, jobs)),
+            new("W3", $"work {jobs:N0} queued no-op jobs, concurrency {Concurrency}", "jobs_per_s", "≥ 7,500 jobs/s",
+                server => WorkDownAsync(server, jobs, locks: 0, finished: 0, otherQueued: 0)),
+            new("W4", $"defer {latencyJobs:N0} jobs 10 ms apart to a listening worker", "p50_ms", "p50 ≤ 2 ms, p99 ≤ 5 ms",
+                server => LatencyAsync(server, latencyJobs)),
+            new("W5", $"W3 with {finished:N0} finished jobs and {otherQueued:N0} waiting in 100 other queues", "jobs_per_s", "≥ 80 % of W3",
+                server => WorkDownAsync(server, jobs, locks: 0, finished, otherQueued)),
+            new("W6", $"W3 where every job has one of 100 locks", "jobs_per_s", "≥ 50 % of W3",
+                server => WorkDownAsync(server, jobs, locks: 100, finished: 0, otherQueued: 0)),
+            new("W7", "Native AOT worker: start to first fetch, memory", "first_fetch_ms", "≤ 60 ms, ≤ 30 MB idle",
+                server => AotWorkerAsync(server, options.AotWorker)),
+        ];
+    }
+
+    private static async Task<RunResult> DeferOneByOneAsync(BenchServer server, int count)
+    {
+        await using var database = await server.CreateDatabaseAsync();
+        await NoOp.DeferAsync(-1); // Warm-up: the pool's first connection.
+        var load = Machine.LoadAverage();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            await NoOp.DeferAsync(i);
+        }
+
+        watch.Stop();
+        var stored = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'");
+        Check(stored == count + 1, $"expected {count + 1} waiting jobs, found {stored}");
+        return Throughput(count, watch.Elapsed, load, $"{stored:N0} jobs stored");
+    }
+
+    private static async Task<RunResult> DeferInBatchesAsync(BenchServer server, int count)
+    {
+        const int Batch = 1_000;
+        await using var database = await server.CreateDatabaseAsync();
+        await NoOp.BatchDeferAsync([-1, -2]);
+        var load = Machine.LoadAverage();
+        var watch = Stopwatch.StartNew();
+        for (var start = 0; start < count; start += Batch)
+        {
+            await NoOp.BatchDeferAsync(Enumerable.Range(start, Math.Min(Batch, count - start)));
+        }
+
+        watch.Stop();
+        var stored = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'");
+        Check(stored == count + 2, $"expected {count + 2} waiting jobs, found {stored}");
+        return Throughput(count, watch.Elapsed, load, $"{stored:N0} jobs stored");
+    }
+
+    /// <summary>W3, W5 and W6: jobs already queued, one worker works them down; timed from its start to its return.</summary>
+    private static async Task<RunResult> WorkDownAsync(BenchServer server, int count, int locks, int finished, int otherQueued)
+    {
+        var templateKey = finished + otherQueued == 0 ? "schema" : $"scale_{finished}_{otherQueued}";
+        await using var database = await server.CreateDatabaseAsync(
+            templateKey, finished + otherQueued == 0 ? null : connectionString => FillScaleAsync(connectionString, finished, otherQueued));
+        var app = database.App;
+        if (locks == 0)
+        {
+            for (var start = 0; start < count; start += 1_000)
+            {
+                await NoOp.BatchDeferAsync(Enumerable.Range(start, Math.Min(1_000, count - start)));
+            }
+        }
+        else
+        {
+            // Locks interleaved by id (job i has lock i % locks), as independent producers would defer them.
+            var jobs = Enumerable.Range(0, count)
+                .Select(i => app.CreateJob(
+                    Locked.Definition,
+                    Locked.Handle.WriteArgs(new Locked.Args(i)),
+                    new DeferOptions { Lock = "lock-" + (i % locks).ToString(CultureInfo.InvariantCulture) }))
+                .ToList();
+            foreach (var batch in jobs.Chunk(1_000))
+            {
+                await app.Store.DeferJobsAsync(batch);
+            }
+        }
+
+        await BenchServer.ExecuteAsync(database.ConnectionString, "VACUUM ANALYZE procrastinate_jobs");
+        var probe = new LockProbe();
+        BenchTasks.Probe = probe;
+        var load = Machine.LoadAverage();
+        var worker = new Worker(app, new WorkerOptions
+        {
+            Name = "bench",
+            Concurrency = Concurrency,
+            Queues = finished + otherQueued == 0 ? null : ["default"],
+            Wait = false,
+            InstallSignalHandlers = false,
+        });
+        var watch = Stopwatch.StartNew();
+        await worker.RunAsync();
+        watch.Stop();
+        BenchTasks.Probe = null;
+
+        var succeeded = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded' AND queue_name = 'default'");
+        var left = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') AND queue_name = 'default'");
+        Check(succeeded == count + finished && left == 0, $"expected {count + finished} succeeded and none left, found {succeeded} and {left} left");
+        var remarks = new List<string> { $"{count:N0} jobs succeeded, finishing state recorded" };
+        if (locks > 0)
+        {
+            Check(probe.Overlaps == 0, $"{probe.Overlaps} overlapping runs of one lock");
+            Check(probe.Runs == count, $"{probe.Runs} runs seen, expected {count}");
+            remarks.Add($"no two jobs of one lock overlapped ({probe.Runs:N0} runs checked)");
+        }
+
+        return Throughput(count, watch.Elapsed, load, [.. remarks]);
+    }
+
+    /// <summary>W5's history: finished jobs of the worker's queue, and waiting jobs of 100 queues it does not work.</summary>
+    private static async Task FillScaleAsync(string connectionString, int finished, int otherQueued)
+    {
+        // Waiting jobs of other queues first: older than the worker's jobs, so they sit ahead of them by id.
+        await BenchServer.ExecuteAsync(connectionString, $"""
+            INSERT INTO procrastinate_jobs (queue_name, task_name, args)
+            SELECT 'other_' || (i % 100), 'bench.noop', jsonb_build_object('n', i) FROM generate_series(1, {otherQueued}) AS i;
+            INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, attempts)
+            SELECT 'default', 'bench.noop', jsonb_build_object('n', i), 'succeeded', 1 FROM generate_series(1, {finished}) AS i;
+            INSERT INTO procrastinate_events (job_id, type)
+            SELECT id, 'succeeded' FROM procrastinate_jobs WHERE status = 'succeeded';
+            """);
+    }
+
+    private static async Task<RunResult> LatencyAsync(BenchServer server, int count)
+    {
+        await using var database = await server.CreateDatabaseAsync();
+        var probe = new LatencyProbe(count);
+        BenchTasks.Probe = probe;
+        var worker = new Worker(database.App, new WorkerOptions { Name = "bench", Concurrency = Concurrency, InstallSignalHandlers = false });
+        var running = worker.RunAsync();
+        await worker.Started;
+        await NoOp.DeferAsync(-1); // Warm-up of the deferring connection.
+        await Task.Delay(200);
+        var load = Machine.LoadAverage();
+        var interval = Stopwatch.Frequency / 100; // 10 ms
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count; i++)
+        {
+            var due = start + (i * interval);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            await Timed.DeferAsync(Stopwatch.GetTimestamp());
+        }
+
+        var all = await Task.WhenAny(probe.AllStarted, Task.Delay(TimeSpan.FromSeconds(60)));
+        worker.Stop();
+        await running;
+        BenchTasks.Probe = null;
+        Check(all == probe.AllStarted, $"only {probe.Count} of {count} jobs started within 60 s");
+        var latencies = probe.LatenciesMs();
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["p50_ms"] = Percentile(latencies, 0.50),
+            ["p95_ms"] = Percentile(latencies, 0.95),
+            ["p99_ms"] = Percentile(latencies, 0.99),
+            ["max_ms"] = latencies[^1],
+        };
+        return new RunResult(metrics, load, [$"{count} jobs, defer-to-start measured from just before each defer call"]);
+    }
+
+    /// <summary>W7's hook: measures the published AOT sample once it exists (samples/AotWorker).</summary>
+    private static Task<RunResult> AotWorkerAsync(BenchServer server, string? binary)
+    {
+        _ = server;
+        throw new SkipException(binary is null
+            ? "W7 needs the published Native AOT sample (samples/AotWorker): pass --aot-worker PATH once it exists."
+            : $"W7 against '{binary}' is not implemented yet: the sample's start-up protocol is being written (samples/AotWorker).");
+    }
+
+    private static RunResult Throughput(int count, TimeSpan elapsed, string load, params string[] remarks) =>
+        new(new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["jobs_per_s"] = count / elapsed.TotalSeconds,
+            ["seconds"] = elapsed.TotalSeconds,
+        }, load, remarks);
+
+    private static double Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static void Check(bool condition, string failure)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException("Benchmark check failed: " + failure);
+        }
+    }
+
+    /// <summary>Counts runs and catches two running jobs of one lock at once.</summary>
+    private sealed class LockProbe : IJobProbe
+    {
+        private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
+        private int _overlaps;
+        private int _runs;
+
+        public int Overlaps => Volatile.Read(ref _overlaps);
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public void Started(JobContext context, long deferredAt)
+        {
+            Interlocked.Increment(ref _runs);
+            if (context.Job.Lock is { } key && _inFlight.AddOrUpdate(key, 1, static (_, n) => n + 1) > 1)
+            {
+                Interlocked.Increment(ref _overlaps);
+            }
+        }
+
+        public void Ending(JobContext context)
+        {
+            if (context.Job.Lock is { } key)
+            {
+                _inFlight.AddOrUpdate(key, 0, static (_, n) => n - 1);
+            }
+        }
+    }
+
+    /// <summary>Collects each job's defer-to-start time.</summary>
+    private sealed class LatencyProbe(int expected) : IJobProbe
+    {
+        private readonly ConcurrentBag<double> _latencies = [];
+        private readonly TaskCompletionSource _allStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task AllStarted => _allStarted.Task;
+
+        public int Count => _latencies.Count;
+
+        public void Started(JobContext context, long deferredAt)
+        {
+            _latencies.Add(Stopwatch.GetElapsedTime(deferredAt).TotalMilliseconds);
+            if (_latencies.Count >= expected)
+            {
+                _allStarted.TrySetResult();
+            }
+        }
+
+        public void Ending(JobContext context)
+        {
+        }
+
+        public List<double> LatenciesMs() => [.. _latencies.Order()];
+    }
+}
+
+/// <summary>A workload that cannot run here; reported as skipped, with the reason.</summary>
+internal sealed class SkipException(string message) : Exception(message);
