@@ -25,17 +25,46 @@ echo "== restore and build"
 dotnet restore Procrastinate.sln
 dotnet build Procrastinate.sln --no-restore -c Debug -nodeReuse:false
 
+# The Native AOT publish of the sample worker runs in the background while formatting is checked and tests run; its
+# own artifacts path keeps its restore and build apart from the Debug build. Any trim or AOT warning fails it.
+echo "== Native AOT publish of samples/AotWorker (background)"
+aot_dir=$(mktemp -d)
+trap 'rm -rf "$aot_dir"' EXIT
+(
+  dotnet publish samples/AotWorker/AotWorker.csproj -c Release -r linux-x64 -p:CppCompilerAndLinker=gcc \
+    --artifacts-path "$aot_dir/artifacts" -o "$aot_dir/bin" -warnaserror -nodeReuse:false >"$aot_dir/publish.log" 2>&1
+  echo $? >"$aot_dir/rc"
+) &
+aot_pid=$!
+
 echo "== formatting (dotnet format whitespace/style --verify-no-changes)"
 dotnet format whitespace Procrastinate.sln --verify-no-changes
 dotnet format style Procrastinate.sln --no-restore --verify-no-changes
 
 echo "== tests"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; rm -rf "$aot_dir"' EXIT
 set +e
 dotnet test Procrastinate.sln --no-build -c Debug 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+echo "== Native AOT: the published binary applies the schema, defers, runs worker --one-shot, manages jobs"
+wait "$aot_pid" || true
+if [ "$(cat "$aot_dir/rc" 2>/dev/null || echo 1)" -ne 0 ] || grep -qE "warning (IL|AOT)[0-9]+" "$aot_dir/publish.log"; then
+  grep -E "error|warning" "$aot_dir/publish.log" | sort -u >&2 || tail -n 40 "$aot_dir/publish.log" >&2
+  echo "test.sh: Native AOT publish of samples/AotWorker FAILED (or warned)" >&2
+  exit 1
+fi
+echo "binary: $(du -h "$aot_dir/bin/AotWorker" | cut -f1) ($aot_dir/bin/AotWorker)"
+set +e
+PROCRASTINATE_AOT_WORKER="$aot_dir/bin/AotWorker" dotnet test tests/Procrastinate.Cli.Tests/Procrastinate.Cli.Tests.csproj \
+  --no-build -c Debug --filter "FullyQualifiedName~WorkerBinaryTests" 2>&1 | tee -a "$log"
+aot_status=${PIPESTATUS[0]}
+set -e
+if [ "$aot_status" -ne 0 ]; then
+  status=$aot_status
+fi
 
 # One summary line per test assembly: "Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, ..."
 read -r passed failed skipped assemblies < <(grep -E '^(Passed|Failed)!  - Failed:' "$log" | awk -F'[:,]' '

@@ -1,0 +1,23 @@
+namespace Procrastinate.Cli;
+
+/// <summary>The exit statuses of the command line.</summary>
+public static class CliExitCodes
+{
+    /// <summary>The command did what was asked (also a queueing-lock conflict with <c>--ignore-already-enqueued</c>).</summary>
+    public const int Success = 0;
+
+    /// <summary>
+    /// The command failed: database unreachable, schema missing or different, a health check failed, a queueing-lock
+    /// conflict, a job that does not exist or is in the wrong status.
+    /// </summary>
+    public const int Failure = 1;
+
+    /// <summary>
+    /// The command line itself is wrong: unknown option or command, a bad value, an unknown task, JSON arguments that
+    /// are not an object or do not fit the task.
+    /// </summary>
+    public const int Usage = 2;
+
+    /// <summary>The command was interrupted before it finished.</summary>
+    public const int Interrupted = 130;
+}

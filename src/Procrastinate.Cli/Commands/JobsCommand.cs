@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Globalization;
+using Procrastinate.Cli.Internal;
+using Procrastinate.Storage;
+
+namespace Procrastinate.Cli.Commands;
+
+/// <summary><c>jobs list | cancel | retry | status</c>.</summary>
+internal sealed class JobsCommand
+{
+    private readonly JobFilterOptions _filters = new(forJobs: true);
+    private readonly Option<bool> _details = new("--details") { Description = "Show attempts, priority, schedule, arguments, locks and worker" };
+    private readonly Argument<long> _cancelId = new("id") { Description = "The job id" };
+    private readonly Option<bool> _abort = new("--abort") { Description = "Also ask a running job to abort" };
+    private readonly Option<bool> _delete = new("--delete") { Description = "Delete the job instead of marking it cancelled (waiting jobs only)" };
+    private readonly Argument<long> _retryId = new("id") { Description = "The job id (a failed or running job)" };
+    private readonly Argument<long> _statusId = new("id") { Description = "The job id" };
+
+    public Command Build(Func<Func<CliContext, CancellationToken, Task<int>>, Func<ParseResult, CancellationToken, Task<int>>> wrap)
+    {
+        var list = new Command("list", "List jobs, by id") { _details };
+        _filters.AddTo(list);
+        list.SetAction(wrap(ListAsync));
+
+        var cancel = new Command("cancel", "Cancel a waiting job; with --abort also abort a running one") { _cancelId, _abort, _delete };
+        cancel.SetAction(wrap(CancelAsync));
+
+        var retry = new Command("retry", "Put a failed (or running) job back to todo, to run now") { _retryId };
+        retry.SetAction(wrap(RetryAsync));
+
+        var status = new Command("status", "Print a job's status") { _statusId };
+        status.SetAction(wrap(StatusAsync));
+
+        return new Command("jobs", "List, cancel, retry and inspect jobs") { list, cancel, retry, status };
+    }
+
+    private async Task<int> ListAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var filter = _filters.Read(context);
+        var jobs = await context.Store.ListJobsAsync(filter, cancellationToken).ConfigureAwait(false);
+        var details = context.ParseResult.GetValue(_details);
+        context.WriteList(jobs, Output.WriteJob, job => Output.JobLine(job, details));
+        return CliExitCodes.Success;
+    }
+
+    private async Task<int> CancelAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var id = context.ParseResult.GetValue(_cancelId);
+        var abort = context.ParseResult.GetValue(_abort);
+        var delete = context.ParseResult.GetValue(_delete);
+        if (!await context.Store.CancelJobAsync(id, abort, delete, cancellationToken).ConfigureAwait(false))
+        {
+            var job = await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
+            throw new CliException(
+                $"Job #{Text(id)} was not cancelled: it is {job.Status.ToName()}" +
+                (job.Status == JobStatus.Doing && !abort ? " (use --abort to ask it to stop)." : "."));
+        }
+
+        var after = (await context.Store.ListJobsAsync(new JobFilter { Id = id }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        WriteJob(context, id, after, after is null ? "deleted" : null);
+        return CliExitCodes.Success;
+    }
+
+    private async Task<int> RetryAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var id = context.ParseResult.GetValue(_retryId);
+        var job = await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
+        if (job.Status is not (JobStatus.Failed or JobStatus.Doing))
+        {
+            throw new CliException($"Job #{Text(id)} cannot be retried: it is {job.Status.ToName()} (only failed or running jobs can).");
+        }
+
+        // Procrastinate's shell retries "now" to the second.
+        var now = context.TimeProvider.GetUtcNow();
+        var retryAt = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        await context.Store.RetryJobAsync(new RetryJobParams(id, retryAt), cancellationToken).ConfigureAwait(false);
+        WriteJob(context, id, await FindAsync(context, id, cancellationToken).ConfigureAwait(false), null);
+        return CliExitCodes.Success;
+    }
+
+    private async Task<int> StatusAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var id = context.ParseResult.GetValue(_statusId);
+        var status = await context.Store.GetJobStatusAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new CliException($"Job #{Text(id)} does not exist.");
+        if (context.Json)
+        {
+            context.WriteJson(w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", id);
+                w.WriteString("status", status.ToName());
+                w.WriteEndObject();
+            });
+        }
+        else
+        {
+            context.Out.WriteLine(status.ToName());
+        }
+
+        return CliExitCodes.Success;
+    }
+
+    private static async Task<Job> FindAsync(CliContext context, long id, CancellationToken cancellationToken) =>
+        (await context.Store.ListJobsAsync(new JobFilter { Id = id }, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
+        ?? throw new CliException($"Job #{Text(id)} does not exist.");
+
+    private static void WriteJob(CliContext context, long id, Job? job, string? gone)
+    {
+        if (context.Json)
+        {
+            if (job is null)
+            {
+                context.WriteJson(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("id", id);
+                    w.WriteString("status", gone);
+                    w.WriteEndObject();
+                });
+            }
+            else
+            {
+                context.WriteJson(w => Output.WriteJob(w, job));
+            }
+        }
+        else
+        {
+            context.Out.WriteLine(job is null ? $"#{Text(id)} - [{gone}]" : Output.JobLine(job, details: false));
+        }
+    }
+
+    private static string Text(long id) => id.ToString(CultureInfo.InvariantCulture);
+}
