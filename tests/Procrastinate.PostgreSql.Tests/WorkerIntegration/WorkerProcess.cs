@@ -3,9 +3,11 @@ using System.Diagnostics;
 
 namespace Procrastinate.PostgreSql.Tests.WorkerIntegration;
 
-/// <summary>The test worker executable (tests/Procrastinate.TestWorker) run as a child process, its output kept.</summary>
+/// <summary>A worker executable (tests/Procrastinate.TestWorker, or a sample) run as a child process, its output kept.</summary>
 internal sealed class WorkerProcess : IDisposable
 {
+    // Linked into other test projects, so it keeps its own limit rather than WorkerHarness's.
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
 
@@ -14,19 +16,31 @@ internal sealed class WorkerProcess : IDisposable
         _process = process;
     }
 
-    public static WorkerProcess Start(string connectionString, TimeSpan heartbeat)
+    public static WorkerProcess Start(string connectionString, TimeSpan heartbeat) => Start(
+        Path.Combine(AppContext.BaseDirectory, "Procrastinate.TestWorker.dll"),
+        new Dictionary<string, string>
+        {
+            ["PROCRASTINATE_TEST_WORKER_DSN"] = connectionString,
+            ["PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS"] = heartbeat.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+    /// <summary>Runs <c>dotnet <paramref name="dll"/></c> in the dll's directory (where its appsettings.json is).</summary>
+    public static WorkerProcess Start(string dll, IReadOnlyDictionary<string, string> environment)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Procrastinate.TestWorker.dll");
-        Assert.True(File.Exists(dll), $"The test worker is not built next to the tests: {dll}");
+        Assert.True(File.Exists(dll), $"The worker is not built: {dll}");
         var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
         startInfo.ArgumentList.Add(dll);
-        startInfo.Environment["PROCRASTINATE_TEST_WORKER_DSN"] = connectionString;
-        startInfo.Environment["PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS"] = heartbeat.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = startInfo };
         var worker = new WorkerProcess(process);
         process.OutputDataReceived += (_, e) => worker.Keep(e.Data);
@@ -44,7 +58,7 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Waits for an output line starting with <paramref name="prefix"/>; fails with the output so far.</summary>
     public async Task<string> WaitForLineAsync(string prefix)
     {
-        var deadline = DateTime.UtcNow + WorkerHarness.WaitLimit;
+        var deadline = DateTime.UtcNow + WaitLimit;
         while (true)
         {
             var line = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
@@ -55,7 +69,7 @@ internal sealed class WorkerProcess : IDisposable
 
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"The test worker did not print '{prefix}…' (exited: {_process.HasExited}). Output:{Environment.NewLine}{Output}");
+                Assert.Fail($"The worker did not print '{prefix}…' (exited: {_process.HasExited}). Output:{Environment.NewLine}{Output}");
             }
 
             await Task.Delay(20);
@@ -66,7 +80,30 @@ internal sealed class WorkerProcess : IDisposable
     public async Task KillAsync()
     {
         _process.Kill(entireProcessTree: false);
-        await _process.WaitForExitAsync().WaitAsync(WorkerHarness.WaitLimit);
+        await _process.WaitForExitAsync().WaitAsync(WaitLimit);
+    }
+
+    /// <summary>SIGTERM, as a service manager stops a service; returns the exit code, failing with the output.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill!.WaitForExitAsync();
+            Assert.True(kill.ExitCode == 0, $"kill -TERM {_process.Id} failed with {kill.ExitCode}");
+        }
+
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The worker did not exit within {timeout} of SIGTERM. Output:{Environment.NewLine}{Output}");
+        }
+
+        // The no-argument wait also drains the redirected output, so Output is complete.
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
     }
 
     public void Dispose()
