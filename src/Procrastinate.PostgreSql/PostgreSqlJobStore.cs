@@ -490,14 +490,19 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(JobFilter filter, CancellationToken cancellationToken = default) =>
-        await RunAsync(
+    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(JobFilter filter, CancellationToken cancellationToken = default)
+    {
+        JobFilter.ThrowIfInvalidListing(filter);
+        return await RunAsync(
             async connection =>
             {
-                using var command = Sql.Command(connection, SqlQueries.ListJobs).WithFilter(filter);
+                using var command = Sql.Command(connection, SqlQueries.ListJobs).WithFilter(filter)
+                    .With(NpgsqlDbType.Bigint, filter.AfterId)
+                    .With(NpgsqlDbType.Integer, filter.Limit);
                 return (IReadOnlyList<Job>)await Sql.ReadJobsAsync(command, cancellationToken).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<JobCounts>> ListQueuesAsync(JobFilter filter, CancellationToken cancellationToken = default) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Procrastinate.Cli.Commands;
 using Procrastinate.PostgreSql.Tests.Infrastructure;
 using Procrastinate.Storage;
 
@@ -59,6 +60,43 @@ public sealed class JobsCommandTests : CliTest
         Assert.Equal("greetings", job.GetProperty("queue").GetString());
         Assert.Equal(3, job.GetProperty("args").GetProperty("times").GetInt32());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("worker_id").ValueKind);
+    }
+
+    [Fact]
+    public async Task List_ReadsPageAfterPage_EveryJobOnceInOrder()
+    {
+        var count = (JobsCommand.PageSize * 2) + 200;
+        var ids = await Database.Store.DeferJobsAsync(
+            Enumerable.Range(0, count).Select(i => new JobToDefer("cli.greet", i % 2 == 0 ? "even" : "odd", "{}", 0, null, null, null)).ToList());
+
+        var text = await RunAsync("jobs", "list");
+        var odd = await RunAsync("jobs", "list", "--queue", "odd");
+        var json = await RunAsync("--json", "jobs", "list");
+
+        Assert.Equal(ids.Select((id, i) => $"#{id} cli.greet on {(i % 2 == 0 ? "even" : "odd")} - [todo]"), text.OutLines);
+        Assert.Equal(ids.Where((_, i) => i % 2 == 1).Select(id => $"#{id} cli.greet on odd - [todo]"), odd.OutLines);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(ids, document.RootElement.EnumerateArray().Select(job => job.GetProperty("id").GetInt64()));
+    }
+
+    [Fact]
+    public async Task List_Limit_StopsAfterThatManyJobs()
+    {
+        var ids = await Database.Store.DeferJobsAsync(
+            Enumerable.Range(0, JobsCommand.PageSize + 10).Select(_ => new JobToDefer("cli.greet", "default", "{}", 0, null, null, null)).ToList());
+
+        var three = await RunAsync("jobs", "list", "--limit", "3");
+        var pageAndOne = await RunAsync("--json", "jobs", "list", "--limit", $"{JobsCommand.PageSize + 1}");
+        var more = await RunAsync("jobs", "list", "--limit", "100000");
+        var zero = await RunAsync("jobs", "list", "--limit", "0");
+
+        Assert.Equal(ids.Take(3).Select(id => $"#{id} cli.greet on default - [todo]"), three.OutLines);
+        using var document = JsonDocument.Parse(pageAndOne.Out);
+        Assert.Equal(ids.Take(JobsCommand.PageSize + 1), document.RootElement.EnumerateArray().Select(job => job.GetProperty("id").GetInt64()));
+        Assert.Equal(ids.Count, more.OutLines.Count);
+        Assert.NotEqual(CliExitCodes.Success, zero.ExitCode);
+        Assert.Contains("--limit must be at least 1.", zero.Error, StringComparison.Ordinal);
+        Assert.Empty(zero.Out);
     }
 
     [Fact]

@@ -46,6 +46,52 @@ public abstract class ListingContract : StoreContract
     }
 
     [Fact]
+    public async Task ListJobs_PagesByIdAfterTheLastOne()
+    {
+        var pages = new List<IReadOnlyList<long>>();
+        long? after = null;
+        while (true)
+        {
+            var page = await Store.ListJobsAsync(new JobFilter { AfterId = after, Limit = 2 });
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            pages.Add(page.Select(j => j.Id).ToList());
+            after = page[^1].Id;
+        }
+
+        Assert.Equal([[1L, 2], [3L, 4], [5L]], pages);
+        Assert.Equal([3L, 4, 5], (await Store.ListJobsAsync(new JobFilter { AfterId = 2 })).Select(j => j.Id));
+        Assert.Empty(await Store.ListJobsAsync(new JobFilter { AfterId = 5, Limit = 2 }));
+    }
+
+    [Fact]
+    public async Task ListJobs_CombinesFiltersWithPaging()
+    {
+        Assert.Equal([1L, 2], (await Store.ListJobsAsync(new JobFilter { Queue = "a", Limit = 2 })).Select(j => j.Id));
+        Assert.Equal([5L], (await Store.ListJobsAsync(new JobFilter { Queue = "a", AfterId = 2, Limit = 2 })).Select(j => j.Id));
+        Assert.Equal([4L], (await Store.ListJobsAsync(new JobFilter { TaskName = "t1", AfterId = 2 })).Select(j => j.Id));
+        Assert.Empty(await Store.ListJobsAsync(new JobFilter { Id = 1, AfterId = 1 }));
+        // The counts ignore paging.
+        Assert.Equal(
+            await Store.ListQueuesAsync(JobFilter.All),
+            await Store.ListQueuesAsync(new JobFilter { AfterId = 4, Limit = 1 }));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public async Task ListJobs_LimitBelowOne_Throws(int limit)
+    {
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(
+            async () => await Store.ListJobsAsync(new JobFilter { Limit = limit }));
+
+        Assert.Contains("Limit", error.ParamName, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ListJobs_ReturnsEveryColumn()
     {
         var job = Assert.Single(await Store.ListJobsAsync(new JobFilter { Id = 1 }));

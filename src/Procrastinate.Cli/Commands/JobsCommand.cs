@@ -8,8 +8,12 @@ namespace Procrastinate.Cli.Commands;
 /// <summary><c>jobs list | cancel | retry | status</c>.</summary>
 internal sealed class JobsCommand
 {
+    /// <summary>How many jobs <c>jobs list</c> reads per query: it writes each page before reading the next.</summary>
+    internal const int PageSize = 500;
+
     private readonly JobFilterOptions _filters = new(forJobs: true);
     private readonly Option<bool> _details = new("--details") { Description = "Show attempts, priority, schedule, arguments, locks and worker" };
+    private readonly Option<int?> _limit = new("--limit") { Description = "Stop after this many jobs (the lowest ids)" };
     private readonly Argument<long> _cancelId = new("id") { Description = "The job id" };
     private readonly Option<bool> _abort = new("--abort") { Description = "Also ask a running job to abort" };
     private readonly Option<bool> _delete = new("--delete") { Description = "Delete the job instead of marking it cancelled (waiting jobs only)" };
@@ -18,7 +22,14 @@ internal sealed class JobsCommand
 
     public Command Build(Func<Func<CliContext, CancellationToken, Task<int>>, Func<ParseResult, CancellationToken, Task<int>>> wrap)
     {
-        var list = new Command("list", "List jobs, by id") { _details };
+        _limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--limit must be at least 1.");
+            }
+        });
+        var list = new Command("list", "List jobs, by id") { _details, _limit };
         _filters.AddTo(list);
         list.SetAction(wrap(ListAsync));
 
@@ -37,9 +48,30 @@ internal sealed class JobsCommand
     private async Task<int> ListAsync(CliContext context, CancellationToken cancellationToken)
     {
         var filter = _filters.Read(context);
-        var jobs = await context.Store.ListJobsAsync(filter, cancellationToken).ConfigureAwait(false);
         var details = context.ParseResult.GetValue(_details);
-        context.WriteList(jobs, Output.WriteJob, job => Output.JobLine(job, details));
+        var remaining = context.ParseResult.GetValue(_limit) ?? int.MaxValue;
+        using var list = context.StartList<Job>(Output.WriteJob, job => Output.JobLine(job, details));
+        long? after = null;
+        while (remaining > 0)
+        {
+            var page = await context.Store.ListJobsAsync(
+                filter with { AfterId = after, Limit = Math.Min(PageSize, remaining) },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var job in page)
+            {
+                list.Write(job);
+            }
+
+            if (page.Count < PageSize)
+            {
+                break;
+            }
+
+            remaining -= page.Count;
+            after = page[^1].Id;
+        }
+
+        list.Complete();
         return CliExitCodes.Success;
     }
 

@@ -110,26 +110,17 @@ internal sealed class CliContext : IAsyncDisposable
     /// <summary>Writes <paramref name="items"/> one line each, or as one JSON array with <c>--json</c>.</summary>
     public void WriteList<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> json, Func<T, string> line)
     {
-        if (Json)
-        {
-            WriteJson(w =>
-            {
-                w.WriteStartArray();
-                foreach (var item in items)
-                {
-                    json(w, item);
-                }
-
-                w.WriteEndArray();
-            });
-            return;
-        }
-
+        using var list = StartList(json, line);
         foreach (var item in items)
         {
-            Out.WriteLine(line(item));
+            list.Write(item);
         }
+
+        list.Complete();
     }
+
+    /// <summary>Writes a list item by item as it comes: a line each, or one JSON array written incrementally.</summary>
+    public ListWriter<T> StartList<T>(Action<Utf8JsonWriter, T> json, Func<T, string> line) => new(Out, Json, json, line);
 
     public async ValueTask DisposeAsync()
     {

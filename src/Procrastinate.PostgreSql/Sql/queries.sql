@@ -177,7 +177,9 @@ WHERE ($1::bigint IS NULL OR j.id = $1)
   AND ($5::text IS NULL OR j.lock = $5)
   AND ($6::text IS NULL OR j.queueing_lock = $6)
   AND ($7::bigint IS NULL OR j.worker_id = $7)
-ORDER BY j.id;
+  AND ($8::bigint IS NULL OR j.id > $8)
+ORDER BY j.id
+LIMIT $9::integer;
 
 -- name: list_queues --
 SELECT j.queue_name AS name,

@@ -423,11 +423,17 @@ public sealed partial class InMemoryJobStore : IJobStore
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Job>> ListJobsAsync(JobFilter filter, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(filter);
+        JobFilter.ThrowIfInvalidListing(filter);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return ValueTask.FromResult<IReadOnlyList<Job>>(Matching(filter).Select(job => job.ToJob()).ToList());
+            var page = Matching(filter).Where(job => filter.AfterId is not { } after || job.Id > after);
+            if (filter.Limit is { } limit)
+            {
+                page = page.Take(limit);
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<Job>>(page.Select(job => job.ToJob()).ToList());
         }
     }
 

@@ -26,4 +26,26 @@ public sealed record JobFilter
 
     /// <summary>Only jobs of this worker.</summary>
     public long? WorkerId { get; init; }
+
+    /// <summary>
+    /// Only jobs with a larger id: with <see cref="Limit"/>, keyset paging of <c>ListJobsAsync</c> (pass the last id
+    /// of a page to get the next). The counting operations ignore it.
+    /// </summary>
+    public long? AfterId { get; init; }
+
+    /// <summary>
+    /// At most this many jobs, the lowest ids first (at least 1). Only <c>ListJobsAsync</c> reads it; the counting
+    /// operations ignore it.
+    /// </summary>
+    public int? Limit { get; init; }
+
+    /// <summary>The stores' check of a listing's filter: not null, and a <see cref="Limit"/> of at least 1.</summary>
+    internal static void ThrowIfInvalidListing(JobFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.Limit is { } limit)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, "filter.Limit");
+        }
+    }
 }
