@@ -122,10 +122,12 @@ internal static class Workloads
             Wait = false,
             InstallSignalHandlers = false,
         });
+        var cpu = await CpuProbe.StartAsync(database.ConnectionString);
         var watch = Stopwatch.StartNew();
         await worker.RunAsync();
         watch.Stop();
         BenchTasks.Probe = null;
+        var cpuMetrics = await cpu.StopAsync(count);
 
         var succeeded = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded' AND queue_name = 'default'");
         var left = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') AND queue_name = 'default'");
@@ -138,7 +140,7 @@ internal static class Workloads
             remarks.Add($"no two jobs of one lock overlapped ({probe.Runs:N0} runs checked)");
         }
 
-        return Throughput(count, watch.Elapsed, load, [.. remarks]);
+        return Throughput(count, watch.Elapsed, load, cpuMetrics, [.. remarks]);
     }
 
     /// <summary>W5's history: finished jobs of the worker's queue, and waiting jobs of 100 queues it does not work.</summary>
@@ -206,11 +208,18 @@ internal static class Workloads
     }
 
     private static RunResult Throughput(int count, TimeSpan elapsed, string load, params string[] remarks) =>
-        new(new Dictionary<string, double>(StringComparer.Ordinal)
+        Throughput(count, elapsed, load, new Dictionary<string, double>(), remarks);
+
+    private static RunResult Throughput(
+        int count, TimeSpan elapsed, string load, IReadOnlyDictionary<string, double> more, params string[] remarks)
+    {
+        var metrics = new Dictionary<string, double>(more, StringComparer.Ordinal)
         {
             ["jobs_per_s"] = count / elapsed.TotalSeconds,
             ["seconds"] = elapsed.TotalSeconds,
-        }, load, remarks);
+        };
+        return new(metrics, load, remarks);
+    }
 
     private static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
