@@ -45,11 +45,17 @@ internal sealed record Machine(
             Environment.ProcessorCount,
             ReadCpuModel(),
             RuntimeInformation.OSDescription,
-            RuntimeInformation.FrameworkDescription,
+            $"{RuntimeInformation.FrameworkDescription} (thread-pool spin limit {SpinLimit()})",
             version,
             settings,
             throwaway);
     }
+
+    /// <summary>System.Threading.ThreadPool.UnfairSemaphoreSpinLimit as this process runs with it (70 when unset).</summary>
+    private static string SpinLimit() =>
+        Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit")
+        ?? AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString()
+        ?? "70 (default)";
 
     /// <summary>The 1, 5 and 15 minute load averages, or "n/a" off Linux.</summary>
     public static string LoadAverage()
