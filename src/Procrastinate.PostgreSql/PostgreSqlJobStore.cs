@@ -224,7 +224,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                 batch.BatchCommands.Add(FinishCommand(completions));
                             }
 
-                            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlQueries.FetchJobs)
+                            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlQueries.FetchJobs(parameters.Limit))
                                 .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, queues)
                                 .With(NpgsqlDbType.Bigint, parameters.WorkerId)
                                 .With(NpgsqlDbType.Integer, parameters.Limit));

@@ -1,4 +1,5 @@
 using Npgsql;
+using Procrastinate.PostgreSql.Internal;
 using Procrastinate.PostgreSql.Tests.Infrastructure;
 using Procrastinate.Storage;
 
@@ -14,8 +15,10 @@ public sealed class FetchTests : PostgresTest
     {
     }
 
-    [Fact]
-    public async Task FetchBatch_TakesTheSameJobsAsOneAtATimeFetches()
+    [Theory]
+    [InlineData(100)] // the limit as a parameter
+    [InlineData(4)] // the limit written into the statement
+    public async Task FetchBatch_TakesTheSameJobsAsOneAtATimeFetches(int limit)
     {
         var jobs = Enumerable.Range(0, 30).Select(i => Job(
             queue: i % 5 == 0 ? "other" : "main",
@@ -25,7 +28,7 @@ public sealed class FetchTests : PostgresTest
         await Store.DeferJobsAsync(jobs);
         var worker = await Store.RegisterWorkerAsync();
 
-        var batch = (await Store.FetchJobsAsync(new FetchJobsParams(worker, ["main"], 100))).Select(j => j.Id).ToList();
+        var batch = (await Store.FetchJobsAsync(new FetchJobsParams(worker, ["main"], limit))).Select(j => j.Id).ToList();
 
         await Database.ResetAsync();
         await Store.DeferJobsAsync(jobs);
@@ -47,6 +50,38 @@ public sealed class FetchTests : PostgresTest
         }
 
         Assert.NotEmpty(batch);
-        Assert.Equal(oneByOne, batch);
+        Assert.Equal(oneByOne.Take(limit), batch);
+    }
+
+    [Fact]
+    public async Task FetchStatement_ForASmallLimit_HasAGenericPlanThatWalksThePriorityIndex()
+    {
+        // A prepared statement runs on its generic plan once that plan looks no worse than the custom ones; with
+        // the limit written in, it walks the index in fetch order instead of sorting every waiting job.
+        await Store.DeferJobsAsync(Enumerable.Range(0, 2_000).Select(_ => Job()).ToList());
+        await Database.ExecuteAsync("ANALYZE procrastinate_jobs");
+        await using var connection = await Store.DataSource.OpenConnectionAsync();
+        await using (var prepare = new NpgsqlCommand(
+            "SET plan_cache_mode = force_generic_plan; " +
+            $"PREPARE fetch_small (character varying[], bigint, integer) AS {SqlQueries.FetchJobs(10)}", connection))
+        {
+            await prepare.ExecuteNonQueryAsync();
+        }
+
+        var plan = new List<string>();
+        await using (var explain = new NpgsqlCommand("EXPLAIN EXECUTE fetch_small(NULL, 1, 10)", connection))
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        var text = string.Join('\n', plan);
+        Assert.Contains("Index Scan using procrastinate_jobs_priority_idx_v1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sort", text, StringComparison.Ordinal);
+        Assert.Contains("LIMIT 10", SqlQueries.FetchJobs(10), StringComparison.Ordinal);
+        Assert.Contains("LIMIT $3", SqlQueries.FetchJobs(100), StringComparison.Ordinal);
     }
 }
