@@ -460,7 +460,6 @@ public static class PostgreSqlConnectionString
         }
     }
 
-
     private static string? ParsePort(string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
             ? port.ToString(CultureInfo.InvariantCulture)
