@@ -15,7 +15,10 @@ public sealed class ProcrastinateHostingOptions
     /// <summary>The name of a connection string in configuration (<c>ConnectionStrings:{name}</c>).</summary>
     public string? ConnectionStringName { get; set; }
 
-    /// <summary>An Npgsql connection string (DSN); the app's store owns its connection pool.</summary>
+    /// <summary>
+    /// A DSN: an Npgsql connection string or a libpq URI (<c>postgresql://...</c>), read by
+    /// <see cref="PostgreSql.PostgreSqlConnectionString.Parse"/>; the app's store owns its connection pool.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>Whether to use the <see cref="Npgsql.NpgsqlDataSource"/> registered in the service container.</summary>

@@ -168,24 +168,4 @@ public sealed class ParsingTests
         Assert.Equal(5, document.RootElement.GetArrayLength());
         Assert.Equal("greet_old", document.RootElement[4].GetProperty("aliases")[0].GetString());
     }
-
-    [Theory]
-    [InlineData("postgresql://user:p%40ss@db.example:6543/jobs?sslmode=disable&application_name=w", "Host=db.example;Port=6543;Username=user;Password=p@ss;Database=jobs;SSL Mode=Disable;Application Name=w")]
-    [InlineData("postgres://localhost/queue", "Host=localhost;Database=queue")]
-    [InlineData("Host=h;Database=d", "Host=h;Database=d")]
-    public void Dsn_UriAndKeyValueForms_AreRead(string dsn, string expected)
-    {
-        var actual = Internal.ConnectionStrings.Normalize(dsn);
-
-        Assert.Equal(Pairs(expected), Pairs(actual));
-    }
-
-    private static SortedDictionary<string, string> Pairs(string connectionString)
-    {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        var generic = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString };
-        return new SortedDictionary<string, string>(
-            generic.Keys.Cast<string>().ToDictionary(k => k.ToLowerInvariant(), k => generic[k].ToString()!),
-            StringComparer.Ordinal);
-    }
 }

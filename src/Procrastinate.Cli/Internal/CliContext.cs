@@ -138,7 +138,7 @@ internal sealed class CliContext : IAsyncDisposable
         var schema = ParseResult.GetValue(_globals.Schema) ?? Environment.String("PROCRASTINATE_SCHEMA") ?? _options.Schema;
         var storeOptions = new PostgreSqlJobStoreOptions
         {
-            ConnectionString = ConnectionStrings.WithEnvironment(dsn is null ? string.Empty : ConnectionStrings.Normalize(dsn), Environment),
+            ConnectionString = ConnectionStrings.ForStore(dsn, Environment),
             Schema = schema,
             LoggerFactory = LoggerFactory,
         };

@@ -40,17 +40,9 @@ internal sealed class StoreConnections : IAsyncDisposable
         }
         else
         {
-            var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString ?? string.Empty);
-
-            // Npgsql itself reads PGUSER, PGPASSWORD and PGPASSFILE (.pgpass) but not where the server is: as libpq.
-            builder.Host ??= NonEmptyVariable("PGHOST") ?? "localhost";
-            builder.Database ??= NonEmptyVariable("PGDATABASE");
-            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = options.ConnectionString ?? string.Empty };
-            if (!given.ContainsKey("Port") && int.TryParse(NonEmptyVariable("PGPORT"), out var variablePort))
-            {
-                builder.Port = variablePort;
-            }
-
+            var builder = PostgreSqlConnectionString.Parse(options.ConnectionString);
+            builder.Host ??= "localhost";
+            var given = PostgreSqlConnectionString.GivenKeywords(builder);
             if (options.Schema is not null)
             {
                 ArgumentException.ThrowIfNullOrWhiteSpace(options.Schema, nameof(options));
@@ -64,8 +56,7 @@ internal sealed class StoreConnections : IAsyncDisposable
                 builder.AutoPrepareMinUsages = 2;
             }
 
-            // The typed builder knows every keyword; only a plain one tells whether the caller gave this one.
-            if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+            if (!given.ContainsKey("No Reset On Close"))
             {
                 // The store leaves no session state behind (the listener UNLISTENs before it lets go), so the reset
                 // Npgsql would otherwise send ahead of every reuse (seven statements) is pure cost.
@@ -79,12 +70,11 @@ internal sealed class StoreConnections : IAsyncDisposable
             _ownsDataSource = true;
         }
 
+        // A caller's data source is described as Npgsql reads it: Npgsql takes no server from PG* variables.
         var parsed = new NpgsqlConnectionStringBuilder(DataSource.ConnectionString);
-        Host = parsed.Host ?? Environment.GetEnvironmentVariable("PGHOST") ?? "localhost";
-        Port = parsed.TryGetValue("Port", out var port) && port is not null
-            ? Convert.ToInt32(port, System.Globalization.CultureInfo.InvariantCulture)
-            : int.TryParse(Environment.GetEnvironmentVariable("PGPORT"), out var envPort) ? envPort : 5432;
-        Database = parsed.Database ?? Environment.GetEnvironmentVariable("PGDATABASE");
+        Host = parsed.Host ?? "localhost";
+        Port = parsed.Port;
+        Database = parsed.Database;
         Schema = options.Schema ?? parsed.SearchPath;
     }
 
@@ -195,7 +185,4 @@ internal sealed class StoreConnections : IAsyncDisposable
 
     /// <summary>A channel name as a quoted identifier for <c>LISTEN</c>.</summary>
     internal static string QuoteChannel(string channel) => "\"" + channel.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-
-    private static string? NonEmptyVariable(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }
