@@ -28,6 +28,10 @@ internal static class SqlQueries
 
     public static string FetchJobs => Get("fetch_jobs");
 
+    public static string FetchJobsOneQueue => Get("fetch_jobs_one_queue");
+
+    public static string QueueIndexValid => Get("queue_index_valid");
+
     public static string FinishJobs => Get("finish_jobs");
 
     public static string FinishJob => Get("finish_job");

@@ -70,6 +70,49 @@ WHERE jobs.id = picked.id
 RETURNING jobs.id, jobs.queue_name, jobs.task_name, jobs.priority, jobs.lock, jobs.queueing_lock, jobs.args::text,
           jobs.status::text, jobs.scheduled_at, jobs.attempts, jobs.abort_requested, jobs.worker_id;
 
+-- name: fetch_jobs_one_queue --
+-- fetch_jobs for a worker of exactly one queue ($1 holds it), sent only when the store found the extension index
+-- procrastinate_dotnet_jobs_queue_todo_idx (queue_name, priority DESC, id) WHERE status = 'todo'. Same rows, same
+-- order: with one queue, ordering by queue_name first changes nothing. But no index except that one can give this
+-- order without sorting, so the planner takes it; with the contract's order alone it keeps preferring
+-- procrastinate_jobs_priority_idx_v1 (its costing of the new index's heap order is pessimistic) and walks past the
+-- other queues' waiting jobs. Without the index this statement would sort the queue's backlog: hence the check.
+-- Keep it equal to fetch_jobs but for the queue condition and the ORDER BY (a test compares them).
+WITH picked AS (
+    SELECT candidate.id
+    FROM procrastinate_jobs AS candidate
+    WHERE candidate.status = 'todo'
+      AND candidate.queue_name = ANY ($1::character varying[])
+      AND (candidate.scheduled_at IS NULL OR candidate.scheduled_at <= now())
+      AND NOT EXISTS (
+          SELECT 1
+          FROM procrastinate_jobs AS blocker
+          WHERE candidate.lock IS NOT NULL
+            AND blocker.lock = candidate.lock
+            AND (
+                blocker.status = 'doing'
+                OR (blocker.status = 'todo'
+                    AND (blocker.priority > candidate.priority
+                         OR (blocker.priority = candidate.priority AND blocker.id < candidate.id)))
+            )
+      )
+    ORDER BY candidate.queue_name, candidate.priority DESC, candidate.id ASC
+    LIMIT $3
+    FOR UPDATE OF candidate SKIP LOCKED
+)
+UPDATE procrastinate_jobs AS jobs
+SET status = 'doing', worker_id = $2
+FROM picked
+WHERE jobs.id = picked.id
+RETURNING jobs.id, jobs.queue_name, jobs.task_name, jobs.priority, jobs.lock, jobs.queueing_lock, jobs.args::text,
+          jobs.status::text, jobs.scheduled_at, jobs.attempts, jobs.abort_requested, jobs.worker_id;
+
+-- name: queue_index_valid --
+-- Whether procrastinate_dotnet_jobs_queue_todo_idx exists on the search path and is usable (a CREATE INDEX
+-- CONCURRENTLY that was interrupted leaves an invalid index the planner ignores).
+SELECT coalesce((SELECT indisvalid FROM pg_index
+                 WHERE indexrelid = to_regclass('procrastinate_dotnet_jobs_queue_todo_idx')), false);
+
 -- name: finish_jobs --
 SELECT procrastinate_finish_job_v1(t.id, t.status::procrastinate_job_status, t.delete_job)
 FROM unnest($1::bigint[], $2::text[], $3::boolean[]) WITH ORDINALITY AS t (id, status, delete_job, position)
