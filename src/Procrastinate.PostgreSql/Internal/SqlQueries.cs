@@ -13,6 +13,12 @@ internal static class SqlQueries
     private static readonly Lazy<FrozenDictionary<string, string>> TraceContext =
         new(() => Parse(SqlResources.Read("extensions/trace_context_queries.sql")));
 
+    private static readonly Lazy<string> OneQueueFetch = new(() => FetchJobs
+        .ReplaceOnce(
+            "($1::character varying[] IS NULL OR candidate.queue_name = ANY ($1::character varying[]))",
+            "candidate.queue_name = ANY ($1::character varying[])")
+        .ReplaceOnce("ORDER BY candidate.priority DESC, candidate.id ASC", "ORDER BY candidate.queue_name, candidate.priority DESC, candidate.id ASC"));
+
     public static IReadOnlyDictionary<string, string> Statements => All.Value;
 
     /// <summary>The statements on the trace context table, which is not part of the contract.</summary>
@@ -28,7 +34,8 @@ internal static class SqlQueries
 
     public static string FetchJobs => Get("fetch_jobs");
 
-    public static string FetchJobsOneQueue => Get("fetch_jobs_one_queue");
+    /// <summary><c>fetch_jobs</c> for one queue, in the order of the queue index (see the comment on <c>fetch_jobs</c>).</summary>
+    public static string FetchJobsOneQueue => OneQueueFetch.Value;
 
     public static string QueueIndexValid => Get("queue_index_valid");
 
@@ -112,6 +119,17 @@ internal static class SqlQueries
 
         Flush(result, name, body);
         return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static string ReplaceOnce(this string sql, string part, string replacement)
+    {
+        var at = sql.IndexOf(part, StringComparison.Ordinal);
+        if (at < 0 || sql.IndexOf(part, at + part.Length, StringComparison.Ordinal) >= 0)
+        {
+            throw new InvalidOperationException($"fetch_jobs in queries.sql must hold '{part}' exactly once.");
+        }
+
+        return string.Concat(sql.AsSpan(0, at), replacement, sql.AsSpan(at + part.Length));
     }
 
     private static void Flush(Dictionary<string, string> result, string? name, StringBuilder body)

@@ -41,6 +41,13 @@ END AS id;
 -- before it (higher priority, or same priority and smaller id, in any queue, scheduled or not). So among waiting
 -- jobs sharing a lock only the first one can be a candidate, and one batch never holds two jobs with the same
 -- lock. Rows other workers are taking are skipped, never waited for.
+-- For a worker of exactly one queue, when the store found the extension index procrastinate_dotnet_jobs_queue_todo_idx
+-- (queue_name, priority DESC, id) WHERE status = 'todo', it sends this statement with two changes (SqlQueries
+-- FetchJobsOneQueue): the queue condition without its NULL case, and ORDER BY candidate.queue_name first. Same rows,
+-- same order: with one queue, ordering by its name first changes nothing. But no other index gives that order
+-- without sorting, so the planner reads that queue's entries of the index; with this ORDER BY it keeps preferring
+-- procrastinate_jobs_priority_idx_v1 (it costs the new index's heap order pessimistically) and walks past the other
+-- queues' waiting jobs. Without the index the variant would sort the queue's backlog: hence the store's check.
 WITH picked AS (
     SELECT candidate.id
     FROM procrastinate_jobs AS candidate
@@ -60,43 +67,6 @@ WITH picked AS (
             )
       )
     ORDER BY candidate.priority DESC, candidate.id ASC
-    LIMIT $3
-    FOR UPDATE OF candidate SKIP LOCKED
-)
-UPDATE procrastinate_jobs AS jobs
-SET status = 'doing', worker_id = $2
-FROM picked
-WHERE jobs.id = picked.id
-RETURNING jobs.id, jobs.queue_name, jobs.task_name, jobs.priority, jobs.lock, jobs.queueing_lock, jobs.args::text,
-          jobs.status::text, jobs.scheduled_at, jobs.attempts, jobs.abort_requested, jobs.worker_id;
-
--- name: fetch_jobs_one_queue --
--- fetch_jobs for a worker of exactly one queue ($1 holds it), sent only when the store found the extension index
--- procrastinate_dotnet_jobs_queue_todo_idx (queue_name, priority DESC, id) WHERE status = 'todo'. Same rows, same
--- order: with one queue, ordering by queue_name first changes nothing. But no index except that one can give this
--- order without sorting, so the planner takes it; with the contract's order alone it keeps preferring
--- procrastinate_jobs_priority_idx_v1 (its costing of the new index's heap order is pessimistic) and walks past the
--- other queues' waiting jobs. Without the index this statement would sort the queue's backlog: hence the check.
--- Keep it equal to fetch_jobs but for the queue condition and the ORDER BY (a test compares them).
-WITH picked AS (
-    SELECT candidate.id
-    FROM procrastinate_jobs AS candidate
-    WHERE candidate.status = 'todo'
-      AND candidate.queue_name = ANY ($1::character varying[])
-      AND (candidate.scheduled_at IS NULL OR candidate.scheduled_at <= now())
-      AND NOT EXISTS (
-          SELECT 1
-          FROM procrastinate_jobs AS blocker
-          WHERE candidate.lock IS NOT NULL
-            AND blocker.lock = candidate.lock
-            AND (
-                blocker.status = 'doing'
-                OR (blocker.status = 'todo'
-                    AND (blocker.priority > candidate.priority
-                         OR (blocker.priority = candidate.priority AND blocker.id < candidate.id)))
-            )
-      )
-    ORDER BY candidate.queue_name, candidate.priority DESC, candidate.id ASC
     LIMIT $3
     FOR UPDATE OF candidate SKIP LOCKED
 )
