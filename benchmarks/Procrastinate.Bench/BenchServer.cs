@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Procrastinate.PostgreSql;
 using Procrastinate.Testing.PostgreSql;
@@ -102,9 +104,22 @@ internal sealed class BenchDatabase : IAsyncDisposable
         _name = name;
         ConnectionString = connectionString;
         Store = new PostgreSqlJobStore(connectionString);
-        App = new ProcrastinateApp(Store, new ProcrastinateAppOptions { Tasks = new TaskRegistry(Generated.ProcrastinateBenchTasks.All) });
+        App = new ProcrastinateApp(Store, new ProcrastinateAppOptions
+        {
+            Tasks = new TaskRegistry(Generated.ProcrastinateBenchTasks.All),
+            LoggerFactory = Logging,
+        });
         ProcrastinateApp.Default = App;
     }
+
+    /// <summary>
+    /// Logs to stderr at the level named by PROCRASTINATE_BENCH_LOG (e.g. Warning), to see what the library reports
+    /// during a run; nothing when unset.
+    /// </summary>
+    private static ILoggerFactory Logging { get; } =
+        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("PROCRASTINATE_BENCH_LOG"), ignoreCase: true, out var level)
+            ? LoggerFactory.Create(builder => builder.SetMinimumLevel(level).AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace))
+            : NullLoggerFactory.Instance;
 
     public string ConnectionString { get; }
 

@@ -126,6 +126,8 @@ internal static class Report
     private static string Label(string metric) => metric switch
     {
         "jobs_per_s" => "jobs/s",
+        "client_cpu_us_per_job" => "client CPU µs/job",
+        "server_cpu_us_per_job" => "server CPU µs/job",
         _ => metric.Replace("_ms", "", StringComparison.Ordinal) + " ms",
     };
 

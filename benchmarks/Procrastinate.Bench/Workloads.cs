@@ -131,10 +131,12 @@ internal static class Workloads
             Wait = false,
             InstallSignalHandlers = false,
         });
+        var cpu = await CpuProbe.StartAsync(database.ConnectionString);
         var watch = Stopwatch.StartNew();
         await worker.RunAsync();
         watch.Stop();
         BenchTasks.Probe = null;
+        var cpuMetrics = await cpu.StopAsync(count);
 
         var succeeded = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded' AND queue_name = 'default'");
         var left = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') AND queue_name = 'default'");
@@ -155,7 +157,7 @@ internal static class Workloads
             remarks.Add($"no two jobs of one lock overlapped ({probe.Runs:N0} runs checked)");
         }
 
-        return Throughput(count, watch.Elapsed, load, [.. remarks]);
+        return Throughput(count, watch.Elapsed, load, cpuMetrics, [.. remarks]);
     }
 
     /// <summary>W5's history: finished jobs of the worker's queue, and waiting jobs of 100 queues it does not work.</summary>
@@ -174,28 +176,23 @@ internal static class Workloads
 
     private static async Task<RunResult> LatencyAsync(BenchServer server, int count)
     {
+        const int WarmUpJobs = 50;
         await using var database = await server.CreateDatabaseAsync();
-        var probe = new LatencyProbe(count);
-        BenchTasks.Probe = probe;
         var worker = new Worker(database.App, new WorkerOptions { Name = "bench", Concurrency = Concurrency, InstallSignalHandlers = false });
         var running = worker.RunAsync();
         await worker.Started;
-        await NoOp.DeferAsync(-1); // Warm-up of the deferring connection.
-        await Task.Delay(200);
-        var load = Machine.LoadAverage();
-        var interval = Stopwatch.Frequency / 100; // 10 ms
-        var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < count; i++)
-        {
-            var due = start + (i * interval);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait);
-            }
 
-            await Timed.DeferAsync(Stopwatch.GetTimestamp());
-        }
+        // Warm-up, not measured: the first runs of each code path are JIT-compiled, which a long-running worker pays once.
+        var warmUp = new LatencyProbe(WarmUpJobs);
+        BenchTasks.Probe = warmUp;
+        await DeferPacedAsync(WarmUpJobs);
+        await Task.WhenAny(warmUp.AllStarted, Task.Delay(TimeSpan.FromSeconds(60)));
+        await Task.Delay(200);
+
+        var probe = new LatencyProbe(count);
+        BenchTasks.Probe = probe;
+        var load = Machine.LoadAverage();
+        await DeferPacedAsync(count);
 
         var all = await Task.WhenAny(probe.AllStarted, Task.Delay(TimeSpan.FromSeconds(60)));
         worker.Stop();
@@ -210,7 +207,23 @@ internal static class Workloads
             ["p99_ms"] = Percentile(latencies, 0.99),
             ["max_ms"] = latencies[^1],
         };
-        return new RunResult(metrics, load, [$"{count} jobs, defer-to-start measured from just before each defer call"]);
+        return new RunResult(metrics, load, [$"{count} jobs after {WarmUpJobs} not measured, defer-to-start measured from just before each defer call"]);
+
+        static async Task DeferPacedAsync(int jobs)
+        {
+            var interval = Stopwatch.Frequency / 100; // 10 ms
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < jobs; i++)
+            {
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start + (i * interval));
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+
+                await Timed.DeferAsync(Stopwatch.GetTimestamp());
+            }
+        }
     }
 
     /// <summary>W7's hook: measures the published AOT sample once it exists (samples/AotWorker).</summary>
@@ -223,11 +236,18 @@ internal static class Workloads
     }
 
     private static RunResult Throughput(int count, TimeSpan elapsed, string load, params string[] remarks) =>
-        new(new Dictionary<string, double>(StringComparer.Ordinal)
+        Throughput(count, elapsed, load, new Dictionary<string, double>(), remarks);
+
+    private static RunResult Throughput(
+        int count, TimeSpan elapsed, string load, IReadOnlyDictionary<string, double> more, params string[] remarks)
+    {
+        var metrics = new Dictionary<string, double>(more, StringComparer.Ordinal)
         {
             ["jobs_per_s"] = count / elapsed.TotalSeconds,
             ["seconds"] = elapsed.TotalSeconds,
-        }, load, remarks);
+        };
+        return new(metrics, load, remarks);
+    }
 
     private static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];

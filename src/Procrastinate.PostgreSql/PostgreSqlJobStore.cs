@@ -583,14 +583,16 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         var ids = new long[completions.Count];
         var statuses = new string[completions.Count];
         var deletes = new bool[completions.Count];
+        var distinct = new HashSet<long>();
         for (var i = 0; i < completions.Count; i++)
         {
             ids[i] = completions[i].JobId;
             statuses[i] = completions[i].Status.ToName();
             deletes[i] = completions[i].Delete;
+            distinct.Add(ids[i]);
         }
 
-        return new NpgsqlBatchCommand(SqlQueries.FinishJobs)
+        return new NpgsqlBatchCommand(distinct.Count == ids.Length ? SqlQueries.FinishJobs : SqlQueries.FinishJobsInOrder)
             .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, ids)
             .With(NpgsqlDbType.Array | NpgsqlDbType.Text, statuses)
             .With(NpgsqlDbType.Array | NpgsqlDbType.Boolean, deletes);

@@ -41,6 +41,38 @@ public sealed record DeferOptions
     /// </summary>
     public bool IgnoreAlreadyEnqueued { get; init; }
 
+    /// <summary>Creates options and checks them (<see cref="Validate"/>); each task's generated <c>Configure</c> calls this.</summary>
+    /// <param name="lock">No two jobs with the same lock run at once.</param>
+    /// <param name="queueingLock">At most one waiting job per queueing lock.</param>
+    /// <param name="scheduleAt">Do not run before this time.</param>
+    /// <param name="scheduleIn">Do not run before this delay has passed.</param>
+    /// <param name="priority">Higher runs first.</param>
+    /// <param name="queue">The queue.</param>
+    /// <param name="ignoreAlreadyEnqueued">When the queueing lock is taken, do not throw: return the id of the waiting job that holds it.</param>
+    /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name over 40 bytes.</exception>
+    public static DeferOptions Create(
+        string? @lock = null,
+        string? queueingLock = null,
+        DateTimeOffset? scheduleAt = null,
+        TimeSpan? scheduleIn = null,
+        int? priority = null,
+        string? queue = null,
+        bool ignoreAlreadyEnqueued = false)
+    {
+        var options = new DeferOptions
+        {
+            Lock = @lock,
+            QueueingLock = queueingLock,
+            ScheduleAt = scheduleAt,
+            ScheduleIn = scheduleIn,
+            Priority = priority,
+            Queue = queue,
+            IgnoreAlreadyEnqueued = ignoreAlreadyEnqueued,
+        };
+        options.Validate();
+        return options;
+    }
+
     /// <summary>Checks the options on their own, before anything reaches a store.</summary>
     /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name over 40 bytes.</exception>
     public void Validate()

@@ -8,7 +8,7 @@ namespace Procrastinate.StoreContract;
 /// helpers. Each area's abstract class is run by one subclass per store; any difference between the stores is a bug
 /// in one of them.
 /// </summary>
-public abstract class StoreContract : IAsyncLifetime
+public abstract class StoreContract : JobStoreTest<IJobStore>
 {
     /// <summary>Generous: the machine running the suite may be loaded.</summary>
     protected static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(10);
@@ -23,40 +23,14 @@ public abstract class StoreContract : IAsyncLifetime
 
     protected IStoreHarness Harness { get; }
 
-    protected IJobStore Store => Harness.Store;
+    protected override IJobStore Store => Harness.Store;
 
-    public virtual Task InitializeAsync() => Harness.ResetAsync();
-
-    public virtual Task DisposeAsync() => Task.CompletedTask;
-
-    protected static JobToDefer Job(
-        string task = "tests.task",
-        string queue = "default",
-        string args = "{}",
-        int priority = 0,
-        string? @lock = null,
-        string? queueingLock = null,
-        DateTimeOffset? scheduledAt = null) =>
-        new(task, queue, args, priority, @lock, queueingLock, scheduledAt);
-
-    protected async Task<long> DeferAsync(JobToDefer job) => (await Store.DeferJobsAsync([job]))[0];
-
-    protected async Task<Job> GetJobAsync(long id) => Assert.Single(await Store.ListJobsAsync(new JobFilter { Id = id }));
+    public override Task InitializeAsync() => Harness.ResetAsync();
 
     protected async Task<int> CountJobsAsync() => (await Store.ListJobsAsync(JobFilter.All)).Count;
 
     protected async Task<List<string>> EventTypesAsync(long jobId) =>
         (await Harness.EventsAsync(jobId)).Select(e => e.Type).ToList();
-
-    /// <summary>Defers a job and takes it, so it is running on a fresh worker; returns the job and the worker.</summary>
-    protected async Task<(long JobId, long WorkerId)> StartJobAsync(JobToDefer? job = null)
-    {
-        var id = await DeferAsync(job ?? Job());
-        var worker = await Store.RegisterWorkerAsync();
-        var fetched = Assert.Single(await Store.FetchJobsAsync(new FetchJobsParams(worker, null)));
-        Assert.Equal(id, fetched.Id);
-        return (id, worker);
-    }
 
     protected async Task<IReadOnlyList<long>> FetchIdsAsync(long worker, IReadOnlyList<string>? queues = null, int limit = 10) =>
         (await Store.FetchJobsAsync(new FetchJobsParams(worker, queues, limit))).Select(j => j.Id).ToList();

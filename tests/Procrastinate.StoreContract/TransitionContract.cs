@@ -100,6 +100,8 @@ public abstract class TransitionContract : StoreContract
             await Store.FinishJobsAsync([new JobCompletion(running, JobStatus.Succeeded, false), new JobCompletion(done, JobStatus.Failed, false)]));
         await Assert.ThrowsAsync<InvalidOperationException>(async () =>
             await Store.FinishJobsAsync([new JobCompletion(running, JobStatus.Succeeded, false), new JobCompletion(running, JobStatus.Failed, false)]));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await Store.FinishJobsAsync([new JobCompletion(running, JobStatus.Succeeded, true), new JobCompletion(999, JobStatus.Failed, true)]));
         await Assert.ThrowsAsync<ArgumentException>(async () =>
             await Store.FinishJobsAsync([new JobCompletion(running, JobStatus.Cancelled, false)]));
         await Assert.ThrowsAsync<ArgumentException>(async () =>

@@ -41,6 +41,8 @@ internal static class SqlQueries
 
     public static string FinishJobs => Get("finish_jobs");
 
+    public static string FinishJobsInOrder => Get("finish_jobs_in_order");
+
     public static string FinishJob => Get("finish_job");
 
     public static string RetryJob => Get("retry_job");

@@ -84,6 +84,35 @@ SELECT coalesce((SELECT indisvalid FROM pg_index
                  WHERE indexrelid = to_regclass('procrastinate_dotnet_jobs_queue_todo_idx')), false);
 
 -- name: finish_jobs --
+-- Ends a batch of distinct jobs in one statement the way procrastinate_finish_job_v1 ends each one (a deleted job is
+-- deleted, an updated one takes its end status, abort_requested false, and one more attempt if it was running), with
+-- set-based writes instead of one function call per job. A job neither statement touched (missing, or neither
+-- waiting nor running) goes through the contract's function, whose error rolls the whole batch back.
+WITH input AS MATERIALIZED (
+    SELECT t.id, t.status::procrastinate_job_status AS status, t.delete_job
+    FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS t (id, status, delete_job)
+),
+deleted AS (
+    DELETE FROM procrastinate_jobs AS j
+    USING input AS i
+    WHERE i.delete_job AND j.id = i.id AND j.status IN ('todo', 'doing')
+    RETURNING j.id
+),
+updated AS (
+    UPDATE procrastinate_jobs AS j
+    SET status = i.status,
+        abort_requested = false,
+        attempts = CASE WHEN j.status = 'doing' THEN j.attempts + 1 ELSE j.attempts END
+    FROM input AS i
+    WHERE NOT i.delete_job AND j.id = i.id AND j.status IN ('todo', 'doing')
+    RETURNING j.id
+)
+SELECT procrastinate_finish_job_v1(i.id, i.status, i.delete_job)
+FROM input AS i
+WHERE i.id NOT IN (SELECT id FROM deleted UNION ALL SELECT id FROM updated);
+
+-- name: finish_jobs_in_order --
+-- A batch that names a job twice: one function call per job, in order, so the second one fails as it would alone.
 SELECT procrastinate_finish_job_v1(t.id, t.status::procrastinate_job_status, t.delete_job)
 FROM unnest($1::bigint[], $2::text[], $3::boolean[]) WITH ORDINALITY AS t (id, status, delete_job, position)
 ORDER BY t.position;

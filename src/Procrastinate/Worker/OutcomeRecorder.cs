@@ -44,6 +44,11 @@ internal sealed class OutcomeRecorder
     public void Add(JobOutcome outcome)
     {
         Interlocked.Increment(ref _pending);
+        if (TryShare(outcome))
+        {
+            return;
+        }
+
         if (!_channel.Writer.TryWrite(outcome))
         {
             // Only after Complete, which the worker calls once every job has ended.

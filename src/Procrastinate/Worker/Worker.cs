@@ -263,11 +263,22 @@ public sealed class Worker
         var finishes = new List<JobCompletion>();
         var takeFinishes = true;
         var fetchFailed = false;
+        var coalesced = false;
         while (!stop.IsCancellationRequested)
         {
             var free = Concurrency - _running.Count;
             if (free > 0)
             {
+                if (free < Concurrency && !coalesced)
+                {
+                    // Runs about to end (queued behind this loop on the thread pool) then join this fetch: one round
+                    // trip for several slots rather than one each. A yield costs microseconds, not a wait.
+                    coalesced = true;
+                    await Task.Yield();
+                    continue;
+                }
+
+                coalesced = false;
                 if (fetchFailed && await FindJobsOfFailedFetchesAsync(workerId).ConfigureAwait(false) is { } taken)
                 {
                     fetchFailed = taken.Count > free;
@@ -312,6 +323,7 @@ public sealed class Worker
                 {
                     // The recorder writes these alone, with its retries; the next fetch goes without finishes, so that
                     // its own failure, if any, takes the back-off below.
+                    WorkerLog.FinishAndFetchFailed(_logger, finishes.Count, exception);
                     recorder.Return(finishes);
                     takeFinishes = false;
                     fetchFailed = true;

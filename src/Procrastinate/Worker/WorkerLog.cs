@@ -60,6 +60,10 @@ internal static partial class WorkerLog
         Message = "Running {JobCount} job(s) that a failed fetch had started in the store: {JobIds}")]
     public static partial void RunningJobsOfFailedFetch(ILogger logger, int jobCount, string jobIds);
 
+    [LoggerMessage(EventId = 115, Level = LogLevel.Warning,
+        Message = "Fetching jobs together with {JobCount} finish(es) failed; recording the finishes alone")]
+    public static partial void FinishAndFetchFailed(ILogger logger, int jobCount, Exception exception);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Starting job {CallString}")]
     public static partial void StartJob(ILogger logger, string callString);
 

@@ -211,6 +211,25 @@ public class RoundTripTests
     }
 
     [Fact]
+    public async Task ConfiguredDeferrer_KeepsItsAppAndOptions_AndChecksItsInputs()
+    {
+        var deferrer = TwoArguments.Configure(app: _app, queue: "other", priority: 3, @lock: "l", scheduleIn: TimeSpan.FromMinutes(1));
+        Assert.Same(_app, deferrer.App);
+        Assert.Equal(new DeferOptions { Queue = "other", Priority = 3, Lock = "l", ScheduleIn = TimeSpan.FromMinutes(1) }, deferrer.Options);
+        Assert.Equal(DeferOptions.None, TwoArguments.Configure(app: _app).Options);
+        var id = await deferrer.DeferAsync("x", 1);
+        var job = _store.Deferred.Single(d => d.Id == id).Job;
+        Assert.Equal(("other", 3, "l"), (job.Queue, job.Priority, job.Lock));
+        Assert.NotNull(job.ScheduledAt);
+
+        Assert.Equal("transaction", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await deferrer.DeferAsync(null!, "x", 1))).ParamName);
+        Assert.Equal("transaction", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await deferrer.BatchDeferAsync(null!, []))).ParamName);
+        Assert.Equal("items", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await deferrer.BatchDeferAsync(null!))).ParamName);
+        Assert.Equal("items", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await WriteAlphabet.Configure(app: _app).BatchDeferAsync(null!))).ParamName);
+        Assert.Single(_store.Deferred);
+    }
+
+    [Fact]
     public async Task InsideTheDeclaringClass_FullyQualifiedHandleWorks()
     {
         await InvokeAsync(CallsFromInside.Definition, "{}");

@@ -70,83 +70,43 @@ namespace App.Tasks
             int? priority = null,
             string? queue = null,
             bool ignoreAlreadyEnqueued = false,
-            global::Procrastinate.ProcrastinateApp? app = null)
-        {
-            var options = new global::Procrastinate.DeferOptions
-            {
-                Lock = @lock,
-                QueueingLock = queueingLock,
-                ScheduleAt = scheduleAt,
-                ScheduleIn = scheduleIn,
-                Priority = priority,
-                Queue = queue,
-                IgnoreAlreadyEnqueued = ignoreAlreadyEnqueued,
-            };
-            options.Validate();
-            return new Deferrer(app, options);
-        }
+            global::Procrastinate.ProcrastinateApp? app = null) =>
+            new Deferrer(app, global::Procrastinate.DeferOptions.Create(@lock, queueingLock, scheduleAt, scheduleIn, priority, queue, ignoreAlreadyEnqueued));
 
         /// <summary>Defers jobs of this task with fixed options through one app; returned by <see cref="Configure"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Procrastinate.Generators", "{version}")]
-        public sealed class Deferrer
+        public sealed class Deferrer : global::Procrastinate.TaskDeferrer<Args>
         {
-            private readonly global::Procrastinate.ProcrastinateApp? _app;
-
             internal Deferrer(global::Procrastinate.ProcrastinateApp? app, global::Procrastinate.DeferOptions? options)
+                : base(Handle, app, options)
             {
-                _app = app;
-                Options = options ?? global::Procrastinate.DeferOptions.None;
             }
-
-            /// <summary>The options every job deferred through this deferrer gets.</summary>
-            public global::Procrastinate.DeferOptions Options { get; }
-
-            /// <summary>The app jobs go to: the one given to <see cref="Configure"/>, else <see cref="global::Procrastinate.ProcrastinateApp.Default"/>.</summary>
-            public global::Procrastinate.ProcrastinateApp App => _app ?? global::Procrastinate.ProcrastinateApp.Default;
 
             /// <summary>Defers a job and returns its id.</summary>
             /// <param name="letter">The task's <c>letter</c> argument.</param>
             /// <param name="cancellationToken">Cancels the call.</param>
             public global::System.Threading.Tasks.ValueTask<long> DeferAsync(string letter, global::System.Threading.CancellationToken cancellationToken = default) =>
-                this.App.DeferAsync(Definition, WriteArgs(new Args(letter)), this.Options, null, cancellationToken);
+                this.DeferArgsAsync(new Args(letter), cancellationToken);
 
             /// <summary>Defers a job inside the caller's open transaction: the job exists only if it commits.</summary>
             /// <param name="transaction">An open transaction on the store's database.</param>
             /// <param name="letter">The task's <c>letter</c> argument.</param>
             /// <param name="cancellationToken">Cancels the call.</param>
-            public global::System.Threading.Tasks.ValueTask<long> DeferAsync(global::System.Data.Common.DbTransaction transaction, string letter, global::System.Threading.CancellationToken cancellationToken = default)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(transaction);
-                return this.App.DeferAsync(Definition, WriteArgs(new Args(letter)), this.Options, transaction, cancellationToken);
-            }
+            public global::System.Threading.Tasks.ValueTask<long> DeferAsync(global::System.Data.Common.DbTransaction transaction, string letter, global::System.Threading.CancellationToken cancellationToken = default) =>
+                this.DeferArgsAsync(transaction, new Args(letter), cancellationToken);
 
             /// <summary>Defers one job per item, all or nothing, and returns their ids in order.</summary>
             /// <param name="values">The arguments of each job.</param>
             /// <param name="cancellationToken">Cancels the call.</param>
             public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> BatchDeferAsync(global::System.Collections.Generic.IEnumerable<string> values, global::System.Threading.CancellationToken cancellationToken = default) =>
-                this.App.BatchDeferAsync(Definition, WriteAll(values), this.Options, null, cancellationToken);
+                this.BatchDeferArgsAsync(values, static item => new Args(item), cancellationToken);
 
             /// <summary>Defers one job per item inside the caller's open transaction, and returns their ids in order.</summary>
             /// <param name="transaction">An open transaction on the store's database.</param>
             /// <param name="values">The arguments of each job.</param>
             /// <param name="cancellationToken">Cancels the call.</param>
-            public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> BatchDeferAsync(global::System.Data.Common.DbTransaction transaction, global::System.Collections.Generic.IEnumerable<string> values, global::System.Threading.CancellationToken cancellationToken = default)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(transaction);
-                return this.App.BatchDeferAsync(Definition, WriteAll(values), this.Options, transaction, cancellationToken);
-            }
-        }
-
-        private static global::System.Collections.Generic.List<string> WriteAll(global::System.Collections.Generic.IEnumerable<string> items)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(items);
-            var all = new global::System.Collections.Generic.List<string>();
-            foreach (var item in items)
-            {
-                all.Add(WriteArgs(new Args(item)));
-            }
-
-            return all;
+            public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> BatchDeferAsync(global::System.Data.Common.DbTransaction transaction, global::System.Collections.Generic.IEnumerable<string> values, global::System.Threading.CancellationToken cancellationToken = default) =>
+                this.BatchDeferArgsAsync(transaction, values, static item => new Args(item), cancellationToken);
         }
 
         private static global::System.Threading.Tasks.ValueTask<object?> InvokeAsync(global::Procrastinate.JobContext context)

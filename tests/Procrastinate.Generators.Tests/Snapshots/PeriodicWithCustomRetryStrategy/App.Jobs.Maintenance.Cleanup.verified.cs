@@ -79,85 +79,45 @@ namespace App.Jobs
             int? priority = null,
             string? queue = null,
             bool ignoreAlreadyEnqueued = false,
-            global::Procrastinate.ProcrastinateApp? app = null)
-        {
-            var options = new global::Procrastinate.DeferOptions
-            {
-                Lock = @lock,
-                QueueingLock = queueingLock,
-                ScheduleAt = scheduleAt,
-                ScheduleIn = scheduleIn,
-                Priority = priority,
-                Queue = queue,
-                IgnoreAlreadyEnqueued = ignoreAlreadyEnqueued,
-            };
-            options.Validate();
-            return new Deferrer(app, options);
-        }
+            global::Procrastinate.ProcrastinateApp? app = null) =>
+            new Deferrer(app, global::Procrastinate.DeferOptions.Create(@lock, queueingLock, scheduleAt, scheduleIn, priority, queue, ignoreAlreadyEnqueued));
 
         /// <summary>Defers jobs of this task with fixed options through one app; returned by <see cref="Configure"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Procrastinate.Generators", "{version}")]
-        public sealed class Deferrer
+        public sealed class Deferrer : global::Procrastinate.TaskDeferrer<Args>
         {
-            private readonly global::Procrastinate.ProcrastinateApp? _app;
-
             internal Deferrer(global::Procrastinate.ProcrastinateApp? app, global::Procrastinate.DeferOptions? options)
+                : base(Handle, app, options)
             {
-                _app = app;
-                Options = options ?? global::Procrastinate.DeferOptions.None;
             }
-
-            /// <summary>The options every job deferred through this deferrer gets.</summary>
-            public global::Procrastinate.DeferOptions Options { get; }
-
-            /// <summary>The app jobs go to: the one given to <see cref="Configure"/>, else <see cref="global::Procrastinate.ProcrastinateApp.Default"/>.</summary>
-            public global::Procrastinate.ProcrastinateApp App => _app ?? global::Procrastinate.ProcrastinateApp.Default;
 
             /// <summary>Defers a job and returns its id.</summary>
             /// <param name="timestamp">The task's <c>timestamp</c> argument.</param>
             /// <param name="maxHours">The task's <c>maxHours</c> argument.</param>
             /// <param name="cancellationToken">Cancels the call.</param>
             public global::System.Threading.Tasks.ValueTask<long> DeferAsync(long timestamp, int maxHours = (int)(1), global::System.Threading.CancellationToken cancellationToken = default) =>
-                this.App.DeferAsync(Definition, WriteArgs(new Args(timestamp, maxHours)), this.Options, null, cancellationToken);
+                this.DeferArgsAsync(new Args(timestamp, maxHours), cancellationToken);
 
             /// <summary>Defers a job inside the caller's open transaction: the job exists only if it commits.</summary>
             /// <param name="transaction">An open transaction on the store's database.</param>
             /// <param name="timestamp">The task's <c>timestamp</c> argument.</param>
             /// <param name="maxHours">The task's <c>maxHours</c> argument.</param>
             /// <param name="cancellationToken">Cancels the call.</param>
-            public global::System.Threading.Tasks.ValueTask<long> DeferAsync(global::System.Data.Common.DbTransaction transaction, long timestamp, int maxHours = (int)(1), global::System.Threading.CancellationToken cancellationToken = default)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(transaction);
-                return this.App.DeferAsync(Definition, WriteArgs(new Args(timestamp, maxHours)), this.Options, transaction, cancellationToken);
-            }
+            public global::System.Threading.Tasks.ValueTask<long> DeferAsync(global::System.Data.Common.DbTransaction transaction, long timestamp, int maxHours = (int)(1), global::System.Threading.CancellationToken cancellationToken = default) =>
+                this.DeferArgsAsync(transaction, new Args(timestamp, maxHours), cancellationToken);
 
             /// <summary>Defers one job per item, all or nothing, and returns their ids in order.</summary>
             /// <param name="args">The arguments of each job.</param>
             /// <param name="cancellationToken">Cancels the call.</param>
             public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> BatchDeferAsync(global::System.Collections.Generic.IEnumerable<Args> args, global::System.Threading.CancellationToken cancellationToken = default) =>
-                this.App.BatchDeferAsync(Definition, WriteAll(args), this.Options, null, cancellationToken);
+                this.BatchDeferArgsAsync(args, static item => item, cancellationToken);
 
             /// <summary>Defers one job per item inside the caller's open transaction, and returns their ids in order.</summary>
             /// <param name="transaction">An open transaction on the store's database.</param>
             /// <param name="args">The arguments of each job.</param>
             /// <param name="cancellationToken">Cancels the call.</param>
-            public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> BatchDeferAsync(global::System.Data.Common.DbTransaction transaction, global::System.Collections.Generic.IEnumerable<Args> args, global::System.Threading.CancellationToken cancellationToken = default)
-            {
-                global::System.ArgumentNullException.ThrowIfNull(transaction);
-                return this.App.BatchDeferAsync(Definition, WriteAll(args), this.Options, transaction, cancellationToken);
-            }
-        }
-
-        private static global::System.Collections.Generic.List<string> WriteAll(global::System.Collections.Generic.IEnumerable<Args> items)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(items);
-            var all = new global::System.Collections.Generic.List<string>();
-            foreach (var item in items)
-            {
-                all.Add(WriteArgs(item));
-            }
-
-            return all;
+            public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<long>> BatchDeferAsync(global::System.Data.Common.DbTransaction transaction, global::System.Collections.Generic.IEnumerable<Args> args, global::System.Threading.CancellationToken cancellationToken = default) =>
+                this.BatchDeferArgsAsync(transaction, args, static item => item, cancellationToken);
         }
 
         private static async global::System.Threading.Tasks.ValueTask<object?> InvokeAsync(global::Procrastinate.JobContext context)
