@@ -123,8 +123,8 @@ public sealed class PostgreSqlSchemaManager
     /// queue no longer walks past the waiting jobs of the queues it does not work; does nothing if it exists. The
     /// index is built <c>CONCURRENTLY</c>: defers, fetches and finishes go on while it builds, which on a large table
     /// can take a while (no command timeout applies; cancel with <paramref name="cancellationToken"/>). An invalid
-    /// index left by an interrupted build is dropped and built again. Workers of this library find the index on their
-    /// next fetch (those of other processes within a minute); Python Procrastinate neither needs nor minds it.
+    /// index left by an interrupted build is dropped and built again. This store uses the index from its next fetch,
+    /// other stores (other processes) within a minute; Python Procrastinate neither needs nor minds it.
     /// </summary>
     /// <exception cref="ProcrastinateException">The schema is not applied, or the server is unreachable.</exception>
     public async Task ApplyQueueIndexAsync(CancellationToken cancellationToken = default)
