@@ -53,7 +53,7 @@ internal static class Report
                 figure = string.Join("; ", result.Summaries
                     .Where(s => s.Key != "seconds")
                     .Select(s => $"{Label(s.Key)} {Format(s.Value.Median)} ({Format(s.Value.Min)}–{Format(s.Value.Max)})"));
-                if (workload.Id is "W5" or "W6" && w3 is not null)
+                if (workload.Id is "W5" or "W5i" or "W6" && w3 is not null)
                 {
                     var ratio = result.Summaries["jobs_per_s"].Median / w3.Summaries["jobs_per_s"].Median;
                     figure += $"; {ratio * 100:F0} % of W3";

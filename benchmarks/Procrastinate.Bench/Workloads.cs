@@ -39,6 +39,8 @@ internal static class Workloads
                 server => LatencyAsync(server, latencyJobs)),
             new("W5", $"W3 with {finished:N0} finished jobs and {otherQueued:N0} waiting in 100 other queues", "jobs_per_s", "≥ 80 % of W3",
                 server => WorkDownAsync(server, jobs, locks: 0, finished, otherQueued)),
+            new("W5i", $"W5 with the queue index extension applied ({PostgreSql.PostgreSqlSchemaManager.QueueIndexName})", "jobs_per_s", "≥ 80 % of W3",
+                server => WorkDownAsync(server, jobs, locks: 0, finished, otherQueued, queueIndex: true)),
             new("W6", $"W3 where every job has one of 100 locks", "jobs_per_s", "≥ 50 % of W3",
                 server => WorkDownAsync(server, jobs, locks: 100, finished: 0, otherQueued: 0)),
             new("W7", "Native AOT worker: start to first fetch, memory", "first_fetch_ms", "≤ 60 ms, ≤ 30 MB idle",
@@ -81,13 +83,20 @@ internal static class Workloads
         return Throughput(count, watch.Elapsed, load, $"{stored:N0} jobs stored");
     }
 
-    /// <summary>W3, W5 and W6: jobs already queued, one worker works them down; timed from its start to its return.</summary>
-    private static async Task<RunResult> WorkDownAsync(BenchServer server, int count, int locks, int finished, int otherQueued)
+    /// <summary>
+    /// W3, W5, W5i and W6: jobs already queued, one worker works them down; timed from its start to its return. With
+    /// <paramref name="queueIndex"/>, the queue index extension is applied (untimed) before the worker's jobs are deferred.
+    /// </summary>
+    private static async Task<RunResult> WorkDownAsync(BenchServer server, int count, int locks, int finished, int otherQueued, bool queueIndex = false)
     {
         var templateKey = finished + otherQueued == 0 ? "schema" : $"scale_{finished}_{otherQueued}";
         await using var database = await server.CreateDatabaseAsync(
             templateKey, finished + otherQueued == 0 ? null : connectionString => FillScaleAsync(connectionString, finished, otherQueued));
         var app = database.App;
+        if (queueIndex)
+        {
+            await database.Store.Schema.ApplyQueueIndexAsync();
+        }
         if (locks == 0)
         {
             for (var start = 0; start < count; start += 1_000)
@@ -133,6 +142,14 @@ internal static class Workloads
         var left = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') AND queue_name = 'default'");
         Check(succeeded == count + finished && left == 0, $"expected {count + finished} succeeded and none left, found {succeeded} and {left} left");
         var remarks = new List<string> { $"{count:N0} jobs succeeded, finishing state recorded" };
+        if (queueIndex)
+        {
+            var fetches = await database.ScalarAsync(
+                $"SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = '{PostgreSql.PostgreSqlSchemaManager.QueueIndexName}'");
+            Check(fetches > 0, "the queue index was never scanned");
+            remarks.Add($"queue index scanned {fetches:N0} times");
+        }
+
         if (locks > 0)
         {
             Check(probe.Overlaps == 0, $"{probe.Overlaps} overlapping runs of one lock");

@@ -31,6 +31,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     private readonly PostgreSqlJobStoreOptions _options;
     private readonly ILogger _listenerLogger;
     private readonly ILogger _logger;
+    private readonly QueueIndexProbe _queueIndex;
 
     /// <summary>Creates a store from a connection string (see <see cref="PostgreSqlJobStoreOptions.ConnectionString"/>).</summary>
     public PostgreSqlJobStore(string connectionString, string? schema = null)
@@ -54,7 +55,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _listenerLogger = loggerFactory.CreateLogger("Procrastinate.PostgreSql.Listener");
         _logger = loggerFactory.CreateLogger("Procrastinate.PostgreSql");
-        Schema = new PostgreSqlSchemaManager(_connections);
+        _queueIndex = new QueueIndexProbe(_logger);
+        Schema = new PostgreSqlSchemaManager(_connections, _queueIndex);
     }
 
     /// <summary>The data source the store uses.</summary>
@@ -209,6 +211,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         return await RunAsync(
             async connection =>
             {
+                // Exactly one queue: the extension index, when there, gives that queue's jobs in order (queries.sql).
+                var oneQueue = queues is { Length: 1 } && await _queueIndex.IsPresentAsync(connection, cancellationToken).ConfigureAwait(false);
                 for (var attempt = 1; ; attempt++)
                 {
                     try
@@ -224,7 +228,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                 batch.BatchCommands.Add(FinishCommand(completions));
                             }
 
-                            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlQueries.FetchJobs(parameters.Limit))
+                            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlQueries.FetchJobs(parameters.Limit, oneQueue))
                                 .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, queues)
                                 .With(NpgsqlDbType.Bigint, parameters.WorkerId)
                                 .With(NpgsqlDbType.Integer, parameters.Limit));

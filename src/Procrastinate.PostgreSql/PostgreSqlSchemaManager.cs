@@ -10,11 +10,19 @@ namespace Procrastinate.PostgreSql;
 /// </summary>
 public sealed class PostgreSqlSchemaManager
 {
-    private readonly StoreConnections _connections;
+    /// <summary>
+    /// The name of Procrastinate for .NET's queue index (<see cref="ApplyQueueIndexAsync"/>); the <c>dotnet</c> part
+    /// keeps it clear of Procrastinate's own <c>procrastinate_jobs_*_v1</c> names.
+    /// </summary>
+    public const string QueueIndexName = "procrastinate_dotnet_jobs_queue_todo_idx";
 
-    internal PostgreSqlSchemaManager(StoreConnections connections)
+    private readonly StoreConnections _connections;
+    private readonly QueueIndexProbe _queueIndex;
+
+    internal PostgreSqlSchemaManager(StoreConnections connections, QueueIndexProbe queueIndex)
     {
         _connections = connections;
+        _queueIndex = queueIndex;
     }
 
     /// <summary>The SQL that creates the whole schema on an empty database (what <c>schema --read</c> prints).</summary>
@@ -101,6 +109,58 @@ public sealed class PostgreSqlSchemaManager
         {
             using var apply = new NpgsqlCommand(GetTraceContextTableSql(), connection);
             await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The SQL that creates Procrastinate for .NET's queue index (outside Procrastinate's contract): one
+    /// <c>CREATE INDEX CONCURRENTLY IF NOT EXISTS</c> statement, which cannot run inside a transaction block.
+    /// </summary>
+    public static string GetQueueIndexSql() => SqlResources.Read("extensions/queue_index.sql");
+
+    /// <summary>
+    /// Creates <see cref="QueueIndexName"/>, the waiting jobs of each queue in fetch order, so that a worker of one
+    /// queue no longer walks past the waiting jobs of the queues it does not work; does nothing if it exists. The
+    /// index is built <c>CONCURRENTLY</c>: defers, fetches and finishes go on while it builds, which on a large table
+    /// can take a while (no command timeout applies; cancel with <paramref name="cancellationToken"/>). An invalid
+    /// index left by an interrupted build is dropped and built again. This store uses the index from its next fetch,
+    /// other stores (other processes) within a minute; Python Procrastinate neither needs nor minds it.
+    /// </summary>
+    /// <exception cref="ProcrastinateException">The schema is not applied, or the server is unreachable.</exception>
+    public async Task ApplyQueueIndexAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                using (var valid = new NpgsqlCommand(SqlQueries.QueueIndexValid, connection))
+                {
+                    if (await valid.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                    {
+                        return;
+                    }
+                }
+
+                // IF NOT EXISTS would keep an invalid leftover, which the planner never uses.
+                using (var drop = new NpgsqlCommand($"DROP INDEX CONCURRENTLY IF EXISTS {QueueIndexName}", connection) { CommandTimeout = 0 })
+                {
+                    await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                using (var create = new NpgsqlCommand(GetQueueIndexSql(), connection) { CommandTimeout = 0 })
+                {
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (PostgresException e) when (_connections.Translate(e) is { } translated)
+            {
+                throw translated;
+            }
+            finally
+            {
+                _queueIndex.Forget();
+            }
         }
     }
 

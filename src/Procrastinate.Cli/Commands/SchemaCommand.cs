@@ -4,19 +4,39 @@ using Procrastinate.PostgreSql;
 
 namespace Procrastinate.Cli.Commands;
 
-/// <summary><c>schema --apply | --read | --check | --migrate</c>.</summary>
+/// <summary><c>schema --apply | --read | --check | --migrate</c>, and <c>--apply | --read</c> of <c>--extension NAME</c>.</summary>
 internal sealed class SchemaCommand
 {
+    /// <summary>
+    /// Procrastinate for .NET's own objects, outside Procrastinate's contract: how <c>--read</c> prints them and how
+    /// <c>--apply</c> creates them (idempotently, on an applied schema).
+    /// </summary>
+    private static readonly (string Name, Func<string> Sql, Func<PostgreSqlSchemaManager, CancellationToken, Task> Apply)[] Extensions =
+    [
+        ("queue-index", PostgreSqlSchemaManager.GetQueueIndexSql, (schema, ct) => schema.ApplyQueueIndexAsync(ct)),
+        ("trace-contexts", PostgreSqlSchemaManager.GetTraceContextTableSql, (schema, ct) => schema.ApplyTraceContextTableAsync(ct)),
+    ];
+
     private readonly Option<bool> _apply = new("--apply") { Description = "Create the schema in the database (the default)" };
     private readonly Option<bool> _read = new("--read") { Description = "Print the schema's SQL" };
     private readonly Option<bool> _check = new("--check") { Description = "Compare the database's schema with this version's; exit 1 on any difference" };
     private readonly Option<bool> _migrate = new("--migrate") { Description = "Print the migrations of this version, in the order to apply them" };
+    private readonly Option<string[]> _extension = new("--extension")
+    {
+        Description = "With --apply or --read: act on this extension of Procrastinate for .NET instead of the schema " +
+                      "(queue-index, trace-contexts; repeatable). Applying one that exists does nothing",
+    };
+
+    public SchemaCommand()
+    {
+        _extension.AcceptOnlyFromAmong([.. Extensions.Select(e => e.Name)]);
+    }
 
     public Command Build(Func<Func<CliContext, CancellationToken, Task<int>>, Func<ParseResult, CancellationToken, Task<int>>> wrap)
     {
-        var command = new Command("schema", "Apply, print, check or migrate Procrastinate's database schema")
+        var command = new Command("schema", "Apply, print, check or migrate Procrastinate's database schema, or apply and print extensions")
         {
-            _apply, _read, _check, _migrate,
+            _apply, _read, _check, _migrate, _extension,
         };
         command.SetAction(wrap(RunAsync));
         return command;
@@ -32,6 +52,14 @@ internal sealed class SchemaCommand
         }
 
         var mode = chosen.Count == 0 ? _apply : chosen[0];
+        var extensions = context.ParseResult.GetValue(_extension) is { Length: > 0 } names
+            ? Extensions.Where(e => names.Contains(e.Name, StringComparer.Ordinal)).ToList()
+            : null;
+        if (extensions is not null)
+        {
+            return await ExtensionsAsync(context, mode, extensions, cancellationToken).ConfigureAwait(false);
+        }
+
         if (mode == _read)
         {
             context.Out.Write(PostgreSqlSchemaManager.GetSchemaSql());
@@ -51,6 +79,37 @@ internal sealed class SchemaCommand
         context.Error.WriteLine($"Applying schema to {context.Describe()}");
         await context.Store.Schema.ApplySchemaAsync(cancellationToken).ConfigureAwait(false);
         context.Error.WriteLine("Done");
+        return CliExitCodes.Success;
+    }
+
+    private async Task<int> ExtensionsAsync(
+        CliContext context,
+        Option<bool> mode,
+        List<(string Name, Func<string> Sql, Func<PostgreSqlSchemaManager, CancellationToken, Task> Apply)> extensions,
+        CancellationToken cancellationToken)
+    {
+        if (mode != _apply && mode != _read)
+        {
+            throw CliException.Usage($"--extension goes with --apply or --read, not {mode.Name}.");
+        }
+
+        foreach (var extension in extensions)
+        {
+            if (mode == _read)
+            {
+                context.Out.Write(extension.Sql());
+                continue;
+            }
+
+            context.Error.WriteLine($"Applying extension {extension.Name} to {context.Describe()}");
+            await extension.Apply(context.Store.Schema, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (mode == _apply)
+        {
+            context.Error.WriteLine("Done");
+        }
+
         return CliExitCodes.Success;
     }
 

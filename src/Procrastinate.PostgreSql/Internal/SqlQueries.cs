@@ -12,13 +12,21 @@ internal static class SqlQueries
     /// <summary>Fetch limits up to this one get a statement of their own (see <see cref="FetchJobs"/>).</summary>
     private const int MaxLiteralFetchLimit = 32;
 
-    private static readonly Lazy<string[]> FetchJobsByLimit = new(() =>
-        Enumerable.Range(0, MaxLiteralFetchLimit + 1).Select(limit => limit == 0 ? string.Empty : WithLiteralLimit(limit)).ToArray());
 
     private static readonly Lazy<FrozenDictionary<string, string>> All = new(() => Parse(SqlResources.Read("queries.sql")));
 
     private static readonly Lazy<FrozenDictionary<string, string>> TraceContext =
         new(() => Parse(SqlResources.Read("extensions/trace_context_queries.sql")));
+
+    private static readonly Lazy<string> OneQueueFetch = new(() => Get("fetch_jobs")
+        .ReplaceOnce(
+            "($1::character varying[] IS NULL OR candidate.queue_name = ANY ($1::character varying[]))",
+            "candidate.queue_name = ANY ($1::character varying[])")
+        .ReplaceOnce("ORDER BY candidate.priority DESC, candidate.id ASC", "ORDER BY candidate.queue_name, candidate.priority DESC, candidate.id ASC"));
+
+    private static readonly Lazy<string[]> FetchJobsByLimit = new(() => ByLimit(Get("fetch_jobs")));
+
+    private static readonly Lazy<string[]> OneQueueFetchByLimit = new(() => ByLimit(OneQueueFetch.Value));
 
     public static IReadOnlyDictionary<string, string> Statements => All.Value;
 
@@ -41,8 +49,17 @@ internal static class SqlQueries
     /// limits keep the parameter, since one round trip then carries many jobs. The limit parameter stays in every
     /// variant, unused by those with the literal.
     /// </summary>
-    public static string FetchJobs(int limit) =>
-        limit is > 0 and <= MaxLiteralFetchLimit ? FetchJobsByLimit.Value[limit] : Get("fetch_jobs");
+    /// <remarks>
+    /// <paramref name="oneQueue"/> gives the statement for a worker of exactly one queue when the queue index is
+    /// present: <c>fetch_jobs</c> in the order of that index (see the comment on <c>fetch_jobs</c>).
+    /// </remarks>
+    public static string FetchJobs(int limit, bool oneQueue = false)
+    {
+        var (byLimit, general) = oneQueue ? (OneQueueFetchByLimit, OneQueueFetch.Value) : (FetchJobsByLimit, Get("fetch_jobs"));
+        return limit is > 0 and <= MaxLiteralFetchLimit ? byLimit.Value[limit] : general;
+    }
+
+    public static string QueueIndexValid => Get("queue_index_valid");
 
     public static string FinishJobs => Get("finish_jobs");
 
@@ -128,15 +145,21 @@ internal static class SqlQueries
         return result.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    private static string WithLiteralLimit(int limit)
+    private static string[] ByLimit(string sql) =>
+        Enumerable.Range(0, MaxLiteralFetchLimit + 1).Select(limit => limit == 0 ? string.Empty : WithLiteralLimit(sql, limit)).ToArray();
+
+    private static string WithLiteralLimit(string sql, int limit) =>
+        sql.ReplaceOnce(LimitParameter, "LIMIT " + limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private static string ReplaceOnce(this string sql, string part, string replacement)
     {
-        var sql = Get("fetch_jobs");
-        if (!sql.Contains(LimitParameter, StringComparison.Ordinal))
+        var at = sql.IndexOf(part, StringComparison.Ordinal);
+        if (at < 0 || sql.IndexOf(part, at + part.Length, StringComparison.Ordinal) >= 0)
         {
-            throw new InvalidOperationException($"Query 'fetch_jobs' in queries.sql no longer says '{LimitParameter}'.");
+            throw new InvalidOperationException($"fetch_jobs in queries.sql must hold '{part}' exactly once.");
         }
 
-        return sql.Replace(LimitParameter, "LIMIT " + limit.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        return string.Concat(sql.AsSpan(0, at), replacement, sql.AsSpan(at + part.Length));
     }
 
     private static void Flush(Dictionary<string, string> result, string? name, StringBuilder body)

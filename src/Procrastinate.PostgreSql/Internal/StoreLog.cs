@@ -8,4 +8,8 @@ internal static partial class StoreLog
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning,
         Message = "Reading the trace contexts of {JobCount} fetched job(s) failed; they run without a link to the span that deferred them")]
     public static partial void TraceContextsUnavailable(ILogger logger, int jobCount, Exception exception);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information,
+        Message = "Queue index {IndexName} present: {Present}; one-queue fetches use it when present")]
+    public static partial void QueueIndexChecked(ILogger logger, string indexName, bool present);
 }

@@ -41,6 +41,13 @@ END AS id;
 -- before it (higher priority, or same priority and smaller id, in any queue, scheduled or not). So among waiting
 -- jobs sharing a lock only the first one can be a candidate, and one batch never holds two jobs with the same
 -- lock. Rows other workers are taking are skipped, never waited for.
+-- For a worker of exactly one queue, when the store found the extension index procrastinate_dotnet_jobs_queue_todo_idx
+-- (queue_name, priority DESC, id) WHERE status = 'todo', it sends this statement with two changes (SqlQueries
+-- FetchJobsOneQueue): the queue condition without its NULL case, and ORDER BY candidate.queue_name first. Same rows,
+-- same order: with one queue, ordering by its name first changes nothing. But no other index gives that order
+-- without sorting, so the planner reads that queue's entries of the index; with this ORDER BY it keeps preferring
+-- procrastinate_jobs_priority_idx_v1 (it costs the new index's heap order pessimistically) and walks past the other
+-- queues' waiting jobs. Without the index the variant would sort the queue's backlog: hence the store's check.
 WITH picked AS (
     SELECT candidate.id
     FROM procrastinate_jobs AS candidate
@@ -69,6 +76,12 @@ FROM picked
 WHERE jobs.id = picked.id
 RETURNING jobs.id, jobs.queue_name, jobs.task_name, jobs.priority, jobs.lock, jobs.queueing_lock, jobs.args::text,
           jobs.status::text, jobs.scheduled_at, jobs.attempts, jobs.abort_requested, jobs.worker_id;
+
+-- name: queue_index_valid --
+-- Whether procrastinate_dotnet_jobs_queue_todo_idx exists on the search path and is usable (a CREATE INDEX
+-- CONCURRENTLY that was interrupted leaves an invalid index the planner ignores).
+SELECT coalesce((SELECT indisvalid FROM pg_index
+                 WHERE indexrelid = to_regclass('procrastinate_dotnet_jobs_queue_todo_idx')), false);
 
 -- name: finish_jobs --
 -- Ends a batch of distinct jobs in one statement the way procrastinate_finish_job_v1 ends each one (a deleted job is
