@@ -126,6 +126,7 @@ internal static class Report
     private static string Label(string metric) => metric switch
     {
         "jobs_per_s" => "jobs/s",
+        _ when metric.EndsWith("_mb", StringComparison.Ordinal) => metric[..^3] + " MB",
         _ => metric.Replace("_ms", "", StringComparison.Ordinal) + " ms",
     };
 
