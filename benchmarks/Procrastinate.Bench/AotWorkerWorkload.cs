@@ -21,7 +21,7 @@ namespace Procrastinate.Bench;
 /// works them down; throughput is the job count over the time from process start to the last job's finish (its
 /// last event); peak RSS is the process's VmHWM read once all are done, before it is stopped with SIGTERM.</para>
 /// </remarks>
-internal sealed class AotWorkerWorkload(string binary, int starts, int jobs, TimeSpan settle)
+internal sealed partial class AotWorkerWorkload(string binary, int starts, int jobs, TimeSpan settle)
 {
     private const int Concurrency = 10;
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(5);
@@ -99,9 +99,9 @@ internal sealed class AotWorkerWorkload(string binary, int starts, int jobs, Tim
     {
         await BenchServer.ExecuteAsync(database.ConnectionString, $"""
             INSERT INTO procrastinate_jobs (queue_name, task_name, args)
-            SELECT 'default', 'sample.add', jsonb_build_object('a', i, 'b', 1) FROM generate_series(1, {jobs}) AS i;
-            VACUUM ANALYZE procrastinate_jobs;
+            SELECT 'default', 'sample.add', jsonb_build_object('a', i, 'b', 1) FROM generate_series(1, {jobs}) AS i
             """);
+        await BenchServer.ExecuteAsync(database.ConnectionString, "VACUUM ANALYZE procrastinate_jobs");
         var startedAt = DateTimeOffset.UtcNow;
         using var worker = WorkerProcess.Start(binary, database.ConnectionString, ["worker", "--concurrency", Concurrency.ToString(CultureInfo.InvariantCulture)]);
         var deadline = Stopwatch.StartNew();
