@@ -21,7 +21,7 @@ internal static class Workloads
 {
     private const int Concurrency = 10;
 
-    private static Task<string>? s_publishedAotWorker;
+    private static Task<string>? _publishedAotWorker;
 
     public static IReadOnlyList<Workload> Create(BenchOptions options)
     {
@@ -207,8 +207,8 @@ internal static class Workloads
         var binary = options.AotWorker;
         if (binary is null && options.PublishAotWorker)
         {
-            s_publishedAotWorker ??= AotWorkerWorkload.PublishAsync();
-            binary = await s_publishedAotWorker;
+            _publishedAotWorker ??= AotWorkerWorkload.PublishAsync();
+            binary = await _publishedAotWorker;
         }
 
         if (binary is null)
