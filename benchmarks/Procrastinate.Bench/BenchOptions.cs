@@ -24,6 +24,9 @@ internal sealed record BenchOptions
     /// <summary>A published Native AOT worker to measure as W7 (see samples/AotWorker).</summary>
     public string? AotWorker { get; init; }
 
+    /// <summary>Publish samples/AotWorker for W7 when no <see cref="AotWorker"/> is given.</summary>
+    public bool PublishAotWorker { get; init; }
+
     public bool Help { get; init; }
 
     /// <summary>Scales a job count down for <see cref="Quick"/> runs.</summary>
@@ -36,12 +39,14 @@ internal sealed record BenchOptions
 
           --dsn DSN          Use this server (an Npgsql connection string with rights to create databases)
                              instead of a throwaway cluster with default durability; also PROCRASTINATE_BENCH_DSN.
-          --workloads LIST   Comma-separated subset of W1..W7 and W5i (default all but W7; W7 needs --aot-worker).
+          --workloads LIST   Comma-separated subset of W1..W7 and W5i (default all but W7, which joins with --aot-worker
+                             or --publish-aot-worker).
           --quick            Scale job counts down ten times, for a smoke run.
           --runs N           Runs per workload (default 3); each run gets a fresh database.
           --output PATH      Where the JSON goes (default benchmarks/results/latest.json, or
                              benchmarks/results/quick.json with --quick).
-          --aot-worker PATH  The published Native AOT worker for W7.
+          --aot-worker PATH  The published Native AOT worker for W7 (samples/AotWorker, see docs/native-aot.md).
+          --publish-aot-worker  Publish samples/AotWorker (Native AOT) for W7 first, when --aot-worker is not given.
           --help             This text.
         """;
 
@@ -60,9 +65,16 @@ internal sealed record BenchOptions
                 "--runs" => options with { Runs = ParseRuns(Value()) },
                 "--output" => options with { Output = Value() },
                 "--aot-worker" => options with { AotWorker = Value() },
+                "--publish-aot-worker" => options with { PublishAotWorker = true },
                 "--help" or "-h" => options with { Help = true },
                 var other => throw new ArgumentException($"Unknown option '{other}'. Try --help."),
             };
+        }
+
+        // W7 runs by default once it has a binary to measure.
+        if (!args.Contains("--workloads") && (options.AotWorker is not null || options.PublishAotWorker))
+        {
+            options = options with { Workloads = AllWorkloads };
         }
 
         return options;

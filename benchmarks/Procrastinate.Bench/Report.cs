@@ -128,6 +128,7 @@ internal static class Report
         "jobs_per_s" => "jobs/s",
         "client_cpu_us_per_job" => "client CPU µs/job",
         "server_cpu_us_per_job" => "server CPU µs/job",
+        _ when metric.EndsWith("_mb", StringComparison.Ordinal) => metric[..^3] + " MB",
         _ => metric.Replace("_ms", "", StringComparison.Ordinal) + " ms",
     };
 

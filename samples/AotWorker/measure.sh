@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures a published worker binary against a PostgreSQL database that holds the schema (see docs/native-aot.md):
 # size, start-up time to ready (the "listening" line, printed right before the first fetch), memory idle and under load.
+# A quick look; workload W7 of benchmarks/Procrastinate.Bench measures start to the first fetch itself, from the database.
 # Usage: samples/AotWorker/measure.sh BINARY DSN [JOBS] [CONCURRENCY]
 # The jobs table of DSN is emptied. psql must reach DSN (a postgresql:// URI).
 set -euo pipefail

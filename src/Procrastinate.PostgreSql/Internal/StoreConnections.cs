@@ -64,6 +64,13 @@ internal sealed class StoreConnections : IAsyncDisposable
             }
 
             var dataSourceBuilder = new NpgsqlSlimDataSourceBuilder(builder.ConnectionString);
+            if (!given.ContainsKey("Server Compatibility Mode") && !given.ContainsKey("ServerCompatibilityMode"))
+            {
+                // The store reads and writes built-in types only (enums as text), so loading the server's type catalog
+                // on the first connection (one large round trip, most of a CLI command's or worker's start-up) buys nothing.
+                dataSourceBuilder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+            }
+
             dataSourceBuilder.EnableArrays();
             dataSourceBuilder.EnableTransportSecurity();
             DataSource = dataSourceBuilder.Build();

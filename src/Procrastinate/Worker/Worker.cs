@@ -150,13 +150,20 @@ public sealed class Worker
         var signalHandlers = InstallSignalHandlers();
         try
         {
-            var workerId = await RegisterAsync().ConfigureAwait(false);
+            // Independent start-up round trips run at once, each on its own connection: registration first, so that
+            // it takes the pooled connection (if any) and hands it to the first fetch; the listener and the first
+            // sweep for stalled jobs open their own. The first fetch does not wait for the listener: see StartListeningAsync.
+            var registering = RegisterAsync();
+            var listening = _settings.ListenNotify ? StartListeningAsync() : null;
+            var firstSweep = _settings.RecoverStalledJobs ? SweepStalledJobsAtStartAsync() : null;
+            var workerId = await registering.ConfigureAwait(false);
             if (workerId is not { } id)
             {
+                await AbandonStartAsync(listening, firstSweep).ConfigureAwait(false);
                 return;
             }
 
-            await RunRegisteredAsync(id).ConfigureAwait(false);
+            await RunRegisteredAsync(id, listening, firstSweep).ConfigureAwait(false);
         }
         finally
         {
@@ -169,7 +176,7 @@ public sealed class Worker
         }
     }
 
-    private async Task RunRegisteredAsync(long workerId)
+    private async Task RunRegisteredAsync(long workerId, Task<IAsyncDisposable?>? listening, Task<bool>? firstSweep)
     {
         Interlocked.Exchange(ref _workerId, workerId);
         Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
@@ -182,7 +189,7 @@ public sealed class Worker
 
         var recording = recorder.RunAsync();
         using var sideLoopsCts = new CancellationTokenSource();
-        var subscription = _settings.ListenNotify ? await ListenAsync().ConfigureAwait(false) : null;
+        var subscription = listening is null ? null : new PendingSubscription(listening);
         var sideToken = sideLoopsCts.Token;
         List<Task> sideLoops =
         [
@@ -191,10 +198,9 @@ public sealed class Worker
             SideLoopAsync("Polling for aborts", _settings.AbortJobPollingInterval, false, PollAbortsAsync, sideToken),
             new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideToken),
         ];
-        if (_settings.RecoverStalledJobs)
+        if (firstSweep is not null)
         {
-            sideLoops.Add(SideLoopAsync(
-                "Recovering stalled jobs", _settings.StalledJobsSweepInterval, true, RecoverStalledJobsAsync, sideToken));
+            sideLoops.Add(RecoverStalledJobsLoopAsync(firstSweep, sideToken));
         }
 
         var queuesDisplay = Queues is null ? "all queues" : "queues " + string.Join(", ", Queues);
@@ -659,11 +665,76 @@ public sealed class Worker
         }
     }
 
+    /// <summary>
+    /// Listens, then wakes the fetch loop. Fetching starts without waiting for the listener, so a job deferred after a
+    /// fetch but before LISTEN took effect sends a notification nobody hears; the fetch that this wake-up causes, which
+    /// starts after LISTEN took effect, finds it (and every later job notifies).
+    /// </summary>
+    private async Task<IAsyncDisposable?> StartListeningAsync()
+    {
+        var subscription = await ListenAsync().ConfigureAwait(false);
+        _fetchSignal.Set();
+        return subscription;
+    }
+
+    /// <summary>
+    /// The first sweep for stalled jobs, concurrent with registration (it needs no worker id: this worker has no job
+    /// yet). Returns whether it ran; if not, the sweep loop starts with a sweep, as it would have without this one.
+    /// </summary>
+    private async Task<bool> SweepStalledJobsAtStartAsync()
+    {
+        try
+        {
+            var ids = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, _stopping.Token).ConfigureAwait(false);
+            if (ids.Count > 0)
+            {
+                WorkerLog.StalledJobsRecovered(_logger, ids.Count, string.Join(", ", ids));
+                _fetchSignal.Set();
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            WorkerLog.StoreCallFailed(_logger, "Recovering stalled jobs", 0, exception);
+            return false;
+        }
+    }
+
+    private async Task RecoverStalledJobsLoopAsync(Task<bool> firstSweep, CancellationToken token)
+    {
+        var swept = await firstSweep.ConfigureAwait(false);
+        await SideLoopAsync("Recovering stalled jobs", _settings.StalledJobsSweepInterval, !swept, RecoverStalledJobsAsync, token)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The worker stopped before it was registered: the start-up calls still running end, the listener stops.</summary>
+    private async Task AbandonStartAsync(Task<IAsyncDisposable?>? listening, Task<bool>? firstSweep)
+    {
+        if (firstSweep is not null)
+        {
+            await firstSweep.ConfigureAwait(false);
+        }
+
+        if (listening is not null)
+        {
+            await DisposeQuietlyAsync(new PendingSubscription(listening)).ConfigureAwait(false);
+        }
+    }
+
     private async Task<IAsyncDisposable?> ListenAsync()
     {
         try
         {
             return await _store.ListenAsync(Queues, OnNotification, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return null;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -829,6 +900,18 @@ public sealed class Worker
         else
         {
             Abort();
+        }
+    }
+
+    /// <summary>A subscription still being set up: disposing it waits for the set-up, then stops listening.</summary>
+    private sealed class PendingSubscription(Task<IAsyncDisposable?> listening) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (await listening.ConfigureAwait(false) is { } subscription)
+            {
+                await subscription.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }
