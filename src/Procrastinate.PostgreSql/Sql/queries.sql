@@ -41,9 +41,14 @@ END AS id;
 -- before it (higher priority, or same priority and smaller id, in any queue, scheduled or not). So among waiting
 -- jobs sharing a lock only the first one can be a candidate, and one batch never holds two jobs with the same
 -- lock. Rows other workers are taking are skipped, never waited for.
+-- The lock condition is written as three checks so that each has an index of the contract to use: the running
+-- job through procrastinate_jobs_lock_idx_v1, an earlier job of the same priority through the id range of
+-- procrastinate_jobs_id_lock_idx_v1, and a job of higher priority only when the candidate is below the highest
+-- waiting priority (one look at procrastinate_jobs_priority_idx_v1 for the whole statement). As one check, every
+-- candidate with a lock scanned the whole id_lock index (W6 in benchmarks/README.md).
 -- For a worker of exactly one queue, when the store found the extension index procrastinate_dotnet_jobs_queue_todo_idx
 -- (queue_name, priority DESC, id) WHERE status = 'todo', it sends this statement with two changes (SqlQueries
--- FetchJobsOneQueue): the queue condition without its NULL case, and ORDER BY candidate.queue_name first. Same rows,
+-- .FetchJobs(limit, oneQueue: true)): the queue condition without its NULL case, and ORDER BY candidate.queue_name first. Same rows,
 -- same order: with one queue, ordering by its name first changes nothing. But no other index gives that order
 -- without sorting, so the planner reads that queue's entries of the index; with this ORDER BY it keeps preferring
 -- procrastinate_jobs_priority_idx_v1 (it costs the new index's heap order pessimistically) and walks past the other
@@ -54,18 +59,24 @@ WITH picked AS (
     WHERE candidate.status = 'todo'
       AND ($1::character varying[] IS NULL OR candidate.queue_name = ANY ($1::character varying[]))
       AND (candidate.scheduled_at IS NULL OR candidate.scheduled_at <= now())
-      AND NOT EXISTS (
-          SELECT 1
-          FROM procrastinate_jobs AS blocker
-          WHERE candidate.lock IS NOT NULL
-            AND blocker.lock = candidate.lock
-            AND (
-                blocker.status = 'doing'
-                OR (blocker.status = 'todo'
-                    AND (blocker.priority > candidate.priority
-                         OR (blocker.priority = candidate.priority AND blocker.id < candidate.id)))
-            )
-      )
+      AND (candidate.lock IS NULL OR (
+          NOT EXISTS (
+              SELECT 1 FROM procrastinate_jobs AS running
+              WHERE running.lock = candidate.lock AND running.status = 'doing'
+          )
+          AND NOT EXISTS (
+              SELECT 1 FROM procrastinate_jobs AS earlier
+              WHERE earlier.lock = candidate.lock AND earlier.status = 'todo'
+                AND earlier.priority = candidate.priority AND earlier.id < candidate.id
+          )
+          AND (
+              candidate.priority >= (SELECT max(top.priority) FROM procrastinate_jobs AS top WHERE top.status = 'todo')
+              OR NOT EXISTS (
+                  SELECT 1 FROM procrastinate_jobs AS higher
+                  WHERE higher.lock = candidate.lock AND higher.status = 'todo' AND higher.priority > candidate.priority
+              )
+          )
+      ))
     ORDER BY candidate.priority DESC, candidate.id ASC
     LIMIT $3
     FOR UPDATE OF candidate SKIP LOCKED
