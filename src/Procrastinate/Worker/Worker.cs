@@ -38,6 +38,7 @@ public sealed class Worker
     private OutcomeRecorder? _recorder;
     private int _runCalled;
     private int _signals;
+    private int _listenerStarted;
     private long _fetchedJobs;
     private long _workerId;
     private long _lastHeartbeatTicks;
@@ -272,6 +273,11 @@ public sealed class Worker
         var coalesced = false;
         while (!stop.IsCancellationRequested)
         {
+            if (Interlocked.Exchange(ref _listenerStarted, 0) == 1)
+            {
+                await CheckAbortsRequestedBeforeListeningAsync().ConfigureAwait(false);
+            }
+
             var free = Concurrency - _running.Count;
             if (free > 0)
             {
@@ -673,8 +679,35 @@ public sealed class Worker
     private async Task<IAsyncDisposable?> StartListeningAsync()
     {
         var subscription = await ListenAsync().ConfigureAwait(false);
+        if (subscription is not null)
+        {
+            Volatile.Write(ref _listenerStarted, 1);
+        }
+
         _fetchSignal.Set();
         return subscription;
+    }
+
+    /// <summary>
+    /// Likewise for aborts: a job fetched before LISTEN took effect may have had its abort requested unheard, and the
+    /// abort poll may be far away. The fetch loop looks once, after LISTEN took effect and after any fetch in flight
+    /// (so every job it started is known); an abort requested later notifies.
+    /// </summary>
+    private async Task CheckAbortsRequestedBeforeListeningAsync()
+    {
+        try
+        {
+            await PollAbortsAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The abort poll finds them later.
+            WorkerLog.StoreCallFailed(_logger, "Polling for aborts", 0, exception);
+        }
     }
 
     /// <summary>

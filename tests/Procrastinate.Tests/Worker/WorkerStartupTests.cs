@@ -34,6 +34,31 @@ public class WorkerStartupTests
     }
 
     [Fact]
+    public async Task AbortRequestedBeforeListening_OfAJobTheFirstFetchStarted_IsHeardOnceListening()
+    {
+        var store = new StartupStore(new InMemoryJobStore());
+        var kit = new WorkerTestKit(store);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        kit.AddTask("wait", async context =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            return null;
+        });
+        var id = await kit.DeferAsync("wait");
+        var worker = kit.StartWorker(new WorkerOptions { AbortJobPollingInterval = TimeSpan.FromHours(1) }, out var run);
+        await started.Task.WaitAsync(WorkerTestKit.WaitLimit);
+
+        // The listener is held back, so this request's notification reaches nobody, and the abort poll is an hour away.
+        Assert.True(await kit.App.Store.CancelJobAsync(id, abort: true));
+        store.ReleaseListen();
+
+        await kit.WaitForStatusAsync(id, JobStatus.Aborted);
+        worker.Stop();
+        await run.WaitAsync(WorkerTestKit.WaitLimit);
+    }
+
+    [Fact]
     public async Task JobDeferredOnceListening_IsRunWithoutWaitingForThePoll()
     {
         var store = new StartupStore(new InMemoryJobStore());
