@@ -163,6 +163,7 @@ internal sealed partial class NotificationListener : IAsyncDisposable
                         connection = await ConnectAsync(token).ConfigureAwait(false);
                         delay = _options.ListenerReconnectDelay;
                         LogReconnected();
+                        _received.Writer.TryWrite(new JobNotification(JobNotificationKind.ListeningResumed, 0));
                     }
                     catch (Exception e) when (!token.IsCancellationRequested)
                     {

@@ -8,6 +8,12 @@ public enum JobNotificationKind
 
     /// <summary>An abort was requested for a running job (<c>abort_job_requested</c>).</summary>
     AbortRequested,
+
+    /// <summary>
+    /// The store listens again after losing its connection: notifications sent meanwhile were lost, so the worker
+    /// looks for new jobs and aborts at once instead of waiting for its polls. <see cref="JobNotification.JobId"/> is 0.
+    /// </summary>
+    ListeningResumed,
 }
 
 /// <summary>One notification.</summary>

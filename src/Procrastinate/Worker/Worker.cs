@@ -38,7 +38,7 @@ public sealed class Worker
     private OutcomeRecorder? _recorder;
     private int _runCalled;
     private int _signals;
-    private int _listenerStarted;
+    private int _abortCheckDue;
     private long _fetchedJobs;
     private long _workerId;
     private long _lastHeartbeatTicks;
@@ -273,9 +273,9 @@ public sealed class Worker
         var coalesced = false;
         while (!stop.IsCancellationRequested)
         {
-            if (Interlocked.Exchange(ref _listenerStarted, 0) == 1)
+            if (Interlocked.Exchange(ref _abortCheckDue, 0) == 1)
             {
-                await CheckAbortsRequestedBeforeListeningAsync().ConfigureAwait(false);
+                await CheckAbortsMissedWhileNotListeningAsync().ConfigureAwait(false);
             }
 
             var free = Concurrency - _running.Count;
@@ -681,7 +681,7 @@ public sealed class Worker
         var subscription = await ListenAsync().ConfigureAwait(false);
         if (subscription is not null)
         {
-            Volatile.Write(ref _listenerStarted, 1);
+            Volatile.Write(ref _abortCheckDue, 1);
         }
 
         _fetchSignal.Set();
@@ -689,11 +689,11 @@ public sealed class Worker
     }
 
     /// <summary>
-    /// Likewise for aborts: a job fetched before LISTEN took effect may have had its abort requested unheard, and the
-    /// abort poll may be far away. The fetch loop looks once, after LISTEN took effect and after any fetch in flight
-    /// (so every job it started is known); an abort requested later notifies.
+    /// Likewise for aborts: a job fetched before LISTEN took effect (or while the listener was reconnecting) may have
+    /// had its abort requested unheard, and the abort poll may be far away. The fetch loop looks once, after LISTEN
+    /// took effect and after any fetch in flight (so every job it started is known); an abort requested later notifies.
     /// </summary>
-    private async Task CheckAbortsRequestedBeforeListeningAsync()
+    private async Task CheckAbortsMissedWhileNotListeningAsync()
     {
         try
         {
@@ -781,6 +781,10 @@ public sealed class Worker
         switch (notification.Kind)
         {
             case JobNotificationKind.JobInserted:
+                _fetchSignal.Set();
+                break;
+            case JobNotificationKind.ListeningResumed:
+                Volatile.Write(ref _abortCheckDue, 1);
                 _fetchSignal.Set();
                 break;
             case JobNotificationKind.AbortRequested when _running.TryGetValue(notification.JobId, out var running):
