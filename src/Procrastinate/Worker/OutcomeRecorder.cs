@@ -126,12 +126,10 @@ internal sealed class OutcomeRecorder
         {
             while (pending.Count > 0 || await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
+                // Only outcomes that are not shared come here (Add shares the others).
                 while (pending.Count < MaxBatch && reader.TryRead(out var outcome))
                 {
-                    if (!TryShare(outcome))
-                    {
-                        pending.Add(outcome);
-                    }
+                    pending.Add(outcome);
                 }
 
                 if (pending.Count == 0)
@@ -164,7 +162,7 @@ internal sealed class OutcomeRecorder
         }
     }
 
-    /// <summary>Leaves a finish to the fetch loop while sharing is on, and wakes it.</summary>
+    /// <summary>Leaves a finish to the fetch loop while sharing is on, and wakes it; sharing starts before any job runs.</summary>
     private bool TryShare(JobOutcome outcome)
     {
         if (outcome is not { Finish: { } completion, Alone: false })
