@@ -1,4 +1,5 @@
 using Npgsql;
+using Procrastinate.Storage;
 
 namespace Procrastinate.PostgreSql.Internal;
 
@@ -145,7 +146,7 @@ internal sealed class StoreConnections : IAsyncDisposable
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or IOException
                                       && !cancellationToken.IsCancellationRequested)
         {
-            throw new ProcrastinateException(
+            throw new StoreUnavailableException(
                 $"Cannot connect to PostgreSQL at {Host}:{Port}{(Database is null ? string.Empty : $" (database '{Database}')")}: {Redact(e.Message)}",
                 e);
         }
@@ -165,9 +166,37 @@ internal sealed class StoreConnections : IAsyncDisposable
         return message;
     }
 
-    /// <summary>The exception to throw instead of <paramref name="exception"/>, or <see langword="null"/> to rethrow it.</summary>
-    public Exception? Translate(PostgresException exception)
+    /// <summary>
+    /// The contract exception for a driver error that is no statement's fault: the connection broke or the server
+    /// ended the session (SQLSTATE 57P01-57P03, class 08, or an I/O error); <see langword="null"/> for anything else.
+    /// </summary>
+    public StoreUnavailableException? TranslateConnectionLoss(NpgsqlException exception)
     {
+        var lost = exception is PostgresException postgres
+            ? postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+                || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+            : exception.InnerException is not OperationCanceledException;
+        return lost
+            ? new StoreUnavailableException(
+                $"Lost the connection to PostgreSQL at {Host}:{Port}{(Database is null ? string.Empty : $" (database '{Database}')")}: " +
+                Redact(exception is PostgresException p ? $"{p.SqlState}: {p.MessageText}" : exception.Message),
+                exception)
+            : null;
+    }
+
+    /// <summary>The exception to throw instead of <paramref name="npgsqlException"/>, or <see langword="null"/> to rethrow it.</summary>
+    public Exception? Translate(NpgsqlException npgsqlException)
+    {
+        if (TranslateConnectionLoss(npgsqlException) is { } lost)
+        {
+            return lost;
+        }
+
+        if (npgsqlException is not PostgresException exception)
+        {
+            return null;
+        }
+
         if (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.ConstraintName == QueueingLockIndex)
         {
             return new AlreadyEnqueuedException(ParseKeyValue(exception.Detail), exception);
@@ -176,7 +205,7 @@ internal sealed class StoreConnections : IAsyncDisposable
         if (exception.SqlState == PostgresErrorCodes.UndefinedTable
             && exception.MessageText.Contains(TraceContextTable, StringComparison.Ordinal))
         {
-            return new ProcrastinateException(
+            return new SchemaUnusableException(
                 $"StoreTraceContext is on but the table {TraceContextTable} is missing: create it with " +
                 "PostgreSqlJobStore.Schema.ApplyTraceContextTableAsync(), or turn StoreTraceContext off.",
                 exception);
@@ -187,7 +216,7 @@ internal sealed class StoreConnections : IAsyncDisposable
             && exception.MessageText.Contains("procrastinate_", StringComparison.Ordinal))
         {
             var where = Schema is null ? string.Empty : $" (search path '{Schema}')";
-            return new ProcrastinateException(string.Format(System.Globalization.CultureInfo.InvariantCulture, ApplyHint, where), exception);
+            return new SchemaUnusableException(string.Format(System.Globalization.CultureInfo.InvariantCulture, ApplyHint, where), exception);
         }
 
         if (exception.SqlState == PostgresErrorCodes.RaiseException)
