@@ -33,7 +33,8 @@ public sealed class SchemaNameTests : PostgresTest
         Assert.Equal(0L, await pwned.ExecuteScalarAsync());
         await using var jobs = new NpgsqlCommand(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'procrastinate_jobs'",
-            connection) { Parameters = { new() { Value = schema } } };
+            connection);
+        jobs.Parameters.Add(new() { Value = schema });
         Assert.Equal(1L, await jobs.ExecuteScalarAsync());
     }
 
