@@ -40,7 +40,7 @@ public class JobExecutorTests
     {
         var time = new FakeTimeProvider(Now);
         var kit = new WorkerTestKit(time: time);
-        kit.AddTask("flaky", _ => throw new IOException("down"), new RetryStrategy(maxAttempts: 1, wait: 7));
+        kit.AddTask("flaky", _ => throw new IOException("down"), new RetryStrategy(maxAttempts: 1, waitSeconds: 7));
 
         var outcome = await RunAsync(kit, "flaky");
 
