@@ -240,10 +240,11 @@ public sealed partial class InMemoryJobStore : IJobStore
             var now = Now();
             if (abort && job.Status is JobStatus.Todo or JobStatus.Doing)
             {
+                // As Procrastinate 3.9's triggers: an event for every request, a notification for the first only.
+                job.AddEvent("abort_requested", now);
                 if (!job.AbortRequested)
                 {
                     job.AbortRequested = true;
-                    job.AddEvent("abort_requested", now);
                     if (job.Status == JobStatus.Doing)
                     {
                         Notify(new JobNotification(JobNotificationKind.AbortRequested, job.Id), job.Queue);
