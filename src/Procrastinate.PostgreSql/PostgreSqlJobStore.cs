@@ -667,7 +667,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 ids.Sort();
                 return ids;
             }
-            catch (PostgresException e)
+            catch (NpgsqlException e)
             {
                 var translated = _connections.Translate(e);
                 if (translated is AlreadyEnqueuedException { QueueingLock: null })
@@ -823,7 +823,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             {
                 return await action(connection).ConfigureAwait(false);
             }
-            catch (PostgresException e)
+            catch (NpgsqlException e)
             {
                 var translated = _connections.Translate(e);
                 if (translated is null)

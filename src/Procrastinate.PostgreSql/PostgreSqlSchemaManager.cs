@@ -64,10 +64,9 @@ public sealed class PostgreSqlSchemaManager
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                if (_connections.Schema is { } schema && !schema.Contains(',', StringComparison.Ordinal))
+                if (_connections.SchemaNames is [var schema])
                 {
-                    var name = schema.StartsWith('"') ? schema : StoreConnections.QuoteIdentifier(schema);
-                    using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {name}", connection, transaction);
+                    using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(schema)}", connection, transaction);
                     await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -143,7 +142,7 @@ public sealed class PostgreSqlSchemaManager
                 }
 
                 // IF NOT EXISTS would keep an invalid leftover, which the planner never uses.
-                using (var drop = new NpgsqlCommand($"DROP INDEX CONCURRENTLY IF EXISTS {QueueIndexName}", connection) { CommandTimeout = 0 })
+                using (var drop = new NpgsqlCommand($"DROP INDEX CONCURRENTLY IF EXISTS {SqlIdentifier.Quote(QueueIndexName)}", connection) { CommandTimeout = 0 })
                 {
                     await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }

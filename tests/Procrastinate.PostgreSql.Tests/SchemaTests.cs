@@ -263,10 +263,10 @@ public sealed class SchemaTests : PostgresTest
         await using var store = new PostgreSqlJobStore(connectionString);
 
         Assert.False(await store.IsSchemaPresentAsync());
-        var e = await Assert.ThrowsAsync<ProcrastinateException>(async () => await store.DeferJobsAsync([Job()]));
+        var e = await Assert.ThrowsAsync<Storage.SchemaUnusableException>(async () => await store.DeferJobsAsync([Job()]));
         Assert.Contains("schema --apply", e.Message, StringComparison.Ordinal);
         Assert.Contains("ApplySchemaAsync", e.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<ProcrastinateException>(async () => await store.RegisterWorkerAsync());
+        await Assert.ThrowsAsync<Storage.SchemaUnusableException>(async () => await store.RegisterWorkerAsync());
         Assert.False((await store.Schema.CheckSchemaAsync()).IsValid);
 
         await store.ApplySchemaAsync();
@@ -280,7 +280,7 @@ public sealed class SchemaTests : PostgresTest
         var port = FreePort();
         await using var store = new PostgreSqlJobStore($"Host=127.0.0.1;Port={port};Username=postgres;Timeout=3");
 
-        var e = await Assert.ThrowsAsync<ProcrastinateException>(async () => await store.DeferJobsAsync([Job()]));
+        var e = await Assert.ThrowsAsync<Storage.StoreUnavailableException>(async () => await store.DeferJobsAsync([Job()]));
 
         Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
         Assert.False(await store.IsSchemaPresentAsync());
