@@ -21,18 +21,21 @@ if (string.IsNullOrEmpty(dsn))
 }
 
 var heartbeat = Milliseconds("HEARTBEAT_MS") ?? TimeSpan.FromSeconds(10);
+var concurrency = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_CONCURRENCY") is { } count
+    ? int.Parse(count, CultureInfo.InvariantCulture)
+    : 1;
+var gracefulTimeout = Milliseconds("GRACEFUL_TIMEOUT_MS");
+var abortTimeout = Milliseconds("ABORT_TIMEOUT_MS");
 await using var store = new PostgreSqlJobStore(dsn);
 var app = new ProcrastinateApp(store, new ProcrastinateAppOptions { Tasks = new TaskRegistry(ProcrastinateTestWorkerTasks.All) });
 var worker = new Worker(app, new WorkerOptions
 {
     Name = "testworker",
-    Concurrency = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_CONCURRENCY") is { } concurrency
-        ? int.Parse(concurrency, CultureInfo.InvariantCulture)
-        : null,
+    Concurrency = concurrency,
     UpdateHeartbeatInterval = heartbeat,
     StalledWorkerTimeout = heartbeat * 5,
-    ShutdownGracefulTimeout = Milliseconds("GRACEFUL_TIMEOUT_MS"),
-    ShutdownAbortTimeout = Milliseconds("ABORT_TIMEOUT_MS"),
+    ShutdownGracefulTimeout = gracefulTimeout,
+    ShutdownAbortTimeout = abortTimeout,
     AdditionalContext = new Dictionary<string, object?> { [BlockingTasks.HangKey] = true },
 });
 var run = worker.RunAsync();
