@@ -91,4 +91,41 @@ public sealed class HostileInputTests : CliTest
         Assert.True(runs > 150, $"only {runs} runs");
         Assert.True(failures.Count == 0, $"{failures.Count} of {runs}:\n" + string.Join("\n", failures.Take(20)));
     }
+
+    [Theory]
+    [InlineData("--queue", "", "--queue: The queue name is empty")]
+    [InlineData("--queue", "a\nb", "--queue: The queue name holds a control character")]
+    [InlineData("--queue", "\u001b[2Jq", "--queue: The queue name holds a control character")]
+    [InlineData("--queue", "a\u0001b", "--queue: The queue name holds a control character")]
+    [InlineData("--queue", "forty-one-bytes-is-one-byte-over-the-limit", "--queue: The queue name is 42 UTF-8 bytes long; the limit is 40")]
+    [InlineData("--lock", "", "--lock: The lock is empty")]
+    [InlineData("--queueing-lock", "", "--queueing-lock: The queueing lock is empty")]
+    [InlineData("--lock", "8k", "--lock: The lock is 8192 UTF-8 bytes long; the limit is 1024")]
+    [InlineData("--queueing-lock", "8k", "--queueing-lock: The queueing lock is 8192 UTF-8 bytes long; the limit is 1024")]
+    public async Task Defer_WithABadQueueOrLock_IsAUsageError_AndWritesNothing(string option, string value, string message)
+    {
+        value = value == "8k" ? new string('l', 8192) : value;
+        var before = await DatabaseState.ReadAsync(Database.ConnectionString);
+
+        var result = await WorkerBinary.RunWithDsnAsync(Database.ConnectionString, "defer", "sample.sleep", """{"seconds": 0}""", option, value);
+
+        Assert.True(result.ExitCode == CliExitCodes.Usage, result.ToString());
+        Assert.StartsWith("error: " + message, Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b", result.Error, StringComparison.Ordinal);
+        Assert.Equal(before, await DatabaseState.ReadAsync(Database.ConnectionString));
+    }
+
+    [Theory]
+    [InlineData("forty-one-bytes-is-one-byte-over-the-limit")]
+    [InlineData("a\nb")]
+    public async Task Worker_WithAQueueNoJobCanHave_IsAUsageError_AndStartsNoWorker(string queues)
+    {
+        var before = await DatabaseState.ReadAsync(Database.ConnectionString);
+
+        var result = await WorkerBinary.RunWithDsnAsync(Database.ConnectionString, "worker", "--one-shot", "--queues", queues);
+
+        Assert.True(result.ExitCode == CliExitCodes.Usage, result.ToString());
+        Assert.Contains("queue name", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal(before, await DatabaseState.ReadAsync(Database.ConnectionString));
+    }
 }

@@ -47,7 +47,7 @@ public sealed class WorkerNotRegisteredException : JobStoreException
 
 /// <summary>
 /// The store's schema cannot be used: it is missing, incomplete or not the version this library expects, or the
-/// connection may not use it (for PostgreSQL, an error of SQLSTATE class 42 on Procrastinate's objects). Apply or
+/// connection may not use it (for PostgreSQL, Procrastinate's tables or functions are missing or not accessible). Apply or
 /// migrate the schema; calling again does not help.
 /// </summary>
 public sealed class SchemaUnusableException : JobStoreException
