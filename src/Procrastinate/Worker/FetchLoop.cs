@@ -241,7 +241,11 @@ internal sealed class FetchLoop
         finally
         {
             // Hand the outcome over before freeing the slot, so that "nothing running, nothing pending" means done.
-            _recorder.Add(outcome ?? _executor.FailedByWorker(running.Job));
+            if (running.TakeOutcome())
+            {
+                _recorder.Add(outcome ?? _executor.FailedByWorker(running.Job));
+            }
+
             _running.Remove(running.Job.Id);
             running.Dispose();
             _fetchSignal.Set();

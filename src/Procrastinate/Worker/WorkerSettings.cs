@@ -20,7 +20,11 @@ internal sealed record WorkerSettings
         StalledWorkerTimeout = TimeSpan.FromSeconds(30),
         RecoverStalledJobs = true,
         InstallSignalHandlers = true,
+        ShutdownAbortTimeout = TimeSpan.FromSeconds(5),
     };
+
+    /// <summary>The most an immediate abort (<see cref="Worker.Abort"/>, a second signal) waits for aborted jobs.</summary>
+    public static readonly TimeSpan ImmediateAbortTimeout = TimeSpan.FromSeconds(1);
 
     public required IReadOnlyList<string>? Queues { get; init; }
 
@@ -35,6 +39,8 @@ internal sealed record WorkerSettings
     public required TimeSpan AbortJobPollingInterval { get; init; }
 
     public required TimeSpan? ShutdownGracefulTimeout { get; init; }
+
+    public required TimeSpan ShutdownAbortTimeout { get; init; }
 
     public required bool ListenNotify { get; init; }
 
@@ -72,6 +78,7 @@ internal sealed record WorkerSettings
             FetchJobPollingInterval = merged.FetchJobPollingInterval!.Value,
             AbortJobPollingInterval = merged.AbortJobPollingInterval!.Value,
             ShutdownGracefulTimeout = merged.ShutdownGracefulTimeout,
+            ShutdownAbortTimeout = merged.ShutdownAbortTimeout!.Value,
             ListenNotify = merged.ListenNotify!.Value,
             DeleteJobs = merged.DeleteJobs!.Value,
             LogArgumentsMaxLength = merged.LogArgumentsMaxLength!.Value,
@@ -100,6 +107,11 @@ internal sealed record WorkerSettings
         if (ShutdownGracefulTimeout is { } graceful && graceful < TimeSpan.Zero)
         {
             throw new ArgumentException("ShutdownGracefulTimeout cannot be negative.", nameof(WorkerOptions.ShutdownGracefulTimeout));
+        }
+
+        if (ShutdownAbortTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException("ShutdownAbortTimeout cannot be negative.", nameof(WorkerOptions.ShutdownAbortTimeout));
         }
 
         if (StalledWorkerTimeout <= UpdateHeartbeatInterval)
