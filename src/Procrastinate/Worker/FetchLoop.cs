@@ -170,10 +170,9 @@ internal sealed class FetchLoop
 
     /// <summary>
     /// Whether a fetch failed because this worker's row is gone: another worker pruned it after an outage longer than
-    /// <see cref="WorkerOptions.StalledWorkerTimeout"/> (PostgreSQL reports a foreign key violation, SQLSTATE 23503).
+    /// <see cref="WorkerOptions.StalledWorkerTimeout"/>.
     /// </summary>
-    private static bool IsUnknownWorker(Exception exception) =>
-        exception is System.Data.Common.DbException { SqlState: "23503" };
+    private static bool IsUnknownWorker(Exception exception) => exception is Storage.WorkerNotRegisteredException;
 
     /// <summary>
     /// The jobs that failed fetches took all the same: a fetch whose answer is lost with its connection after the
@@ -242,7 +241,11 @@ internal sealed class FetchLoop
         finally
         {
             // Hand the outcome over before freeing the slot, so that "nothing running, nothing pending" means done.
-            _recorder.Add(outcome ?? _executor.FailedByWorker(running.Job));
+            if (running.TakeOutcome())
+            {
+                _recorder.Add(outcome ?? _executor.FailedByWorker(running.Job));
+            }
+
             _running.Remove(running.Job.Id);
             running.Dispose();
             _fetchSignal.Set();

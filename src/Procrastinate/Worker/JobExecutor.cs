@@ -93,6 +93,21 @@ internal sealed class JobExecutor
         return outcome;
     }
 
+    /// <summary>
+    /// The outcome of a run the worker gives up on at shutdown because it ignored its abort: a retry when the task's
+    /// strategy allows one, else a failure (the run goes on unrecorded until the process ends).
+    /// </summary>
+    public JobOutcome Abandon(RunningJob running, long workerId, TimeSpan waited)
+    {
+        var job = running.Job;
+        _app.Tasks.TryGet(job.TaskName, out var task);
+        var error = new TimeoutException(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"The job ignored its abort ({running.AbortReason}) for {waited.TotalSeconds:0.###} s; the worker stopped without it."));
+        using var scope = _logger.BeginScope(new JobLogScope(job, _settings.Name, workerId));
+        return Decide(running, task, error, seconds: 0);
+    }
+
     /// <summary>The outcome of a run the worker itself failed: the job fails.</summary>
     public JobOutcome FailedByWorker(Job job) =>
         JobOutcome.Finished(new JobCompletion(job.Id, JobStatus.Failed, _settings.DeleteJobs == DeleteJobsCondition.Always));

@@ -34,6 +34,7 @@ public sealed class Worker
     private readonly TaskCompletionSource<long> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private OutcomeRecorder? _recorder;
     private int _runCalled;
+    private int _abandonedJobs;
 
     /// <summary>Creates a worker for <paramref name="app"/>.</summary>
     /// <param name="app">The app whose store and tasks to use.</param>
@@ -80,6 +81,13 @@ public sealed class Worker
 
     /// <summary>How many jobs it has fetched so far.</summary>
     public long FetchedJobCount => _running.StartedCount;
+
+    /// <summary>
+    /// How many jobs the worker gave up on at shutdown because they ignored their abort for
+    /// <see cref="WorkerOptions.ShutdownAbortTimeout"/>: their jobs were recorded as a retry or a failure and their runs
+    /// left behind (they end with the process). A command line exits with a distinct code when it is not 0.
+    /// </summary>
+    public int AbandonedJobCount => Volatile.Read(ref _abandonedJobs);
 
     /// <summary>Whether a stop was requested.</summary>
     public bool IsStopping => _stopping.IsCancellationRequested;
@@ -192,7 +200,7 @@ public sealed class Worker
         {
             recorder.StopSharing();
             // Heartbeats go on while jobs finish, so that no other worker takes them for stalled.
-            await WaitForRunningJobsAsync().ConfigureAwait(false);
+            await WaitForRunningJobsAsync(recorder).ConfigureAwait(false);
             recorder.Complete();
             await recording.ConfigureAwait(false);
             await sideLoopsCts.CancelAsync().ConfigureAwait(false);
@@ -238,7 +246,12 @@ public sealed class Worker
         return null;
     }
 
-    private async Task WaitForRunningJobsAsync()
+    /// <summary>
+    /// Waits for the running jobs: until <see cref="WorkerOptions.ShutdownGracefulTimeout"/>, then aborts them and waits
+    /// <see cref="WorkerOptions.ShutdownAbortTimeout"/> more (at most 1 s after an immediate abort), then gives up on
+    /// those that ignore the abort. Always ends.
+    /// </summary>
+    private async Task WaitForRunningJobsAsync(OutcomeRecorder recorder)
     {
         if (_running.IsEmpty)
         {
@@ -263,10 +276,64 @@ public sealed class Worker
             }
         }
 
+        // Every job left is aborted now; those that ignore it get a bounded wait, shortened by an immediate abort.
+        var waitStart = _time.GetTimestamp();
+        using var waitCts = new CancellationTokenSource();
+        var deadline = Task.Delay(AbortWait(), _time, waitCts.Token);
+        var abortedNow = _abortingNow.IsCancellationRequested
+            ? Task.Delay(Timeout.InfiniteTimeSpan, _time, waitCts.Token)
+            : Task.Delay(Timeout.InfiniteTimeSpan, _time, _abortingNow.Token);
         while (!_running.IsEmpty)
         {
-            await _running.WhenAllEnded().ConfigureAwait(false);
+            var ended = _running.WhenAllEnded();
+            var first = await Task.WhenAny(ended, deadline, abortedNow).ConfigureAwait(false);
+            if (first == deadline)
+            {
+                break;
+            }
+
+            if (first == abortedNow)
+            {
+                var left = AbortWait() - _time.GetElapsedTime(waitStart);
+                deadline = Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, waitCts.Token);
+                abortedNow = Task.Delay(Timeout.InfiniteTimeSpan, _time, waitCts.Token);
+            }
         }
+
+        await waitCts.CancelAsync().ConfigureAwait(false);
+        if (!_running.IsEmpty)
+        {
+            AbandonRunningJobs(recorder, _time.GetElapsedTime(waitStart));
+        }
+    }
+
+    /// <summary>How long aborted jobs get to end: the option, at most 1 s after an immediate abort.</summary>
+    private TimeSpan AbortWait() =>
+        _abortingNow.IsCancellationRequested && WorkerSettings.ImmediateAbortTimeout < _settings.ShutdownAbortTimeout
+            ? WorkerSettings.ImmediateAbortTimeout
+            : _settings.ShutdownAbortTimeout;
+
+    /// <summary>
+    /// Records the jobs still running as retried or failed (never left doing by a process that exits) and stops
+    /// waiting for their runs, whose own outcomes are dropped.
+    /// </summary>
+    private void AbandonRunningJobs(OutcomeRecorder recorder, TimeSpan waited)
+    {
+        var left = _running.Snapshot();
+        WorkerLog.AbandoningJobs(_logger, left.Count, Math.Round(waited.TotalSeconds, 3), string.Join(", ", left.Select(j => j.Job.Id)));
+        foreach (var running in left)
+        {
+            if (running.TakeOutcome())
+            {
+                recorder.Add(_executor.Abandon(running, _identity.Id, waited));
+                Interlocked.Increment(ref _abandonedJobs);
+            }
+
+            _running.Remove(running.Job.Id);
+        }
+
+        // The process may exit right after: outcomes that cannot be written get one more attempt, not endless retries.
+        recorder.GiveUp();
     }
 
     private async Task UnregisterAsync()
