@@ -9,7 +9,7 @@ namespace Procrastinate.Cli;
 
 /// <summary>
 /// The command line a worker binary embeds, so that one binary (Native AOT included) is both the worker and the
-/// admin tool: <c>worker</c>, <c>defer</c>, <c>schema</c>, <c>healthchecks</c>, <c>jobs list|cancel|retry|status</c>,
+/// admin tool: <c>worker</c>, <c>defer</c>, <c>schema</c>, <c>healthchecks</c>, <c>jobs list|cancel|retry|status|events</c>,
 /// <c>queues</c>, <c>tasks</c>, <c>locks</c>.
 /// </summary>
 /// <example>
