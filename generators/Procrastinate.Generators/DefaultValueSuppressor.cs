@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Procrastinate.Generators.Helpers;
 
 namespace Procrastinate.Generators;
 
@@ -26,6 +27,7 @@ public sealed class DefaultValueSuppressor : DiagnosticSuppressor
     /// <inheritdoc />
     public override void ReportSuppressions(SuppressionAnalysisContext context)
     {
+        var taskAttribute = context.Compilation.GetTypeByMetadataName(KnownTypeSymbols.TaskAttributeName);
         foreach (var diagnostic in context.ReportedDiagnostics)
         {
             var tree = diagnostic.Location.SourceTree;
@@ -43,7 +45,7 @@ public sealed class DefaultValueSuppressor : DiagnosticSuppressor
 
             var model = context.GetSemanticModel(tree);
             if (model.GetDeclaredSymbol(method, context.CancellationToken) is IMethodSymbol symbol
-                && symbol.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == "Procrastinate.TaskAttribute"))
+                && symbol.GetAttributes().Any(a => KnownTypeSymbols.Is(a.AttributeClass, taskAttribute)))
             {
                 context.ReportSuppression(Suppression.Create(TaskParameterDefault, diagnostic));
             }

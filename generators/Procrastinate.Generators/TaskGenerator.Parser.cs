@@ -21,13 +21,6 @@ public sealed partial class TaskGenerator
     {
         private const int MaxQueueNameBytes = 40;
 
-        /// <summary>Fully qualified names with nullable annotations, as declarations need them.</summary>
-        private static readonly SymbolDisplayFormat AnnotatedFormat = SymbolDisplayFormat.FullyQualifiedFormat
-            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
-        /// <summary>Fully qualified names without nullable reference annotations, to match JSON context coverage.</summary>
-        private static readonly SymbolDisplayFormat PlainFormat = SymbolDisplayFormat.FullyQualifiedFormat;
-
         /// <summary><c>Namespace.Outer.Type</c>, for default task names.</summary>
         private static readonly SymbolDisplayFormat DottedFormat = new(
             typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces);
@@ -49,6 +42,7 @@ public sealed partial class TaskGenerator
         public static TaskModel ParseTask(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var method = (IMethodSymbol)context.TargetSymbol;
+            var known = new KnownTypeSymbols(context.SemanticModel.Compilation);
             var syntax = (MethodDeclarationSyntax)context.TargetNode;
             var attribute = context.Attributes[0];
             var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
@@ -94,11 +88,11 @@ public sealed partial class TaskGenerator
 
             var settings = ReadTaskSettings(attribute);
             var taskName = settings.Name ?? displayName;
-            var parameters = ParseParameters(method, taskName, diagnostics, ref isPublic);
+            var parameters = ParseParameters(method, known, taskName, diagnostics, ref isPublic);
             CheckQueue(settings.Queue, taskName, attributeSyntax, diagnostics);
-            var retry = ParseRetry(attribute, taskName, attributeSyntax, diagnostics);
+            var retry = ParseRetry(attribute, known, taskName, attributeSyntax, diagnostics);
             CheckAliases(taskName, settings.Aliases, displayName, attributeSyntax, diagnostics);
-            var periodic = ParsePeriodic(method, taskName, parameters, diagnostics, cancellationToken);
+            var periodic = ParsePeriodic(method, known, taskName, parameters, diagnostics, cancellationToken);
             CheckNameClashes(context.SemanticModel.Compilation, method, parameters, taskName, methodLocation, diagnostics);
 
             var structurallyValid = containingTypes is not null && isPartial && !method.IsGenericMethod;
@@ -107,7 +101,7 @@ public sealed partial class TaskGenerator
             {
                 Namespace = method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
                 ContainingTypes = (containingTypes ?? []).ToEquatableArray(),
-                DeclaringTypeName = method.ContainingType.ToDisplayString(PlainFormat),
+                DeclaringTypeName = method.ContainingType.ToDisplayString(TypeAnalysis.PlainFormat),
                 MethodName = method.Name,
                 MethodModifiers = string.Join(
                     " ",
@@ -117,8 +111,8 @@ public sealed partial class TaskGenerator
                         .Concat(["partial"])),
                 EmitDefinition = structurallyValid && definitionPart is null && !method.IsPartialDefinition,
                 EmitHandle = diagnostics.Count == 0,
-                ReturnTypeName = method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(AnnotatedFormat),
-                ReturnKind = GetReturnKind(method),
+                ReturnTypeName = method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(TypeAnalysis.AnnotatedFormat),
+                ReturnKind = TypeAnalysis.GetReturnKind(method, known),
                 Parameters = parameters.ToEquatableArray(),
                 HandleAccessibility = isPublic ? "public" : "internal",
                 TaskName = taskName,
@@ -142,17 +136,8 @@ public sealed partial class TaskGenerator
                 return null;
             }
 
-            var isContext = false;
-            for (var current = type.BaseType; current is not null; current = current.BaseType)
-            {
-                if (current.ToDisplayString() == "System.Text.Json.Serialization.JsonSerializerContext")
-                {
-                    isContext = true;
-                    break;
-                }
-            }
-
-            if (!isContext)
+            var known = new KnownTypeSymbols(context.SemanticModel.Compilation);
+            if (!KnownTypeSymbols.DerivesFrom(type.BaseType, known.JsonSerializerContext))
             {
                 return null;
             }
@@ -160,8 +145,8 @@ public sealed partial class TaskGenerator
             var covered = context.Attributes
                 .Select(static a => a.ConstructorArguments.Length > 0 ? a.ConstructorArguments[0].Value as ITypeSymbol : null)
                 .Where(static t => t is not null)
-                .Select(static t => t!.ToDisplayString(PlainFormat));
-            return new JsonContextModel(type.ToDisplayString(PlainFormat), covered.ToEquatableArray());
+                .Select(static t => t!.ToDisplayString(TypeAnalysis.PlainFormat));
+            return new JsonContextModel(type.ToDisplayString(TypeAnalysis.PlainFormat), covered.ToEquatableArray());
         }
 
         private static List<ContainingTypeModel>? ParseContainingTypes(
@@ -210,6 +195,7 @@ public sealed partial class TaskGenerator
 
         private static List<ParameterModel> ParseParameters(
             IMethodSymbol method,
+            KnownTypeSymbols known,
             string taskName,
             List<DiagnosticInfo> diagnostics,
             ref bool isPublic)
@@ -235,14 +221,13 @@ public sealed partial class TaskGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ByRefParameter, location, parameter.Name, taskName));
                 }
 
-                var typeName = parameter.Type.ToDisplayString(AnnotatedFormat);
+                var typeName = parameter.Type.ToDisplayString(TypeAnalysis.AnnotatedFormat);
                 var name = EscapeIdentifier(parameter.Name);
                 var definitionParameter = definition.Parameters.Length > i ? definition.Parameters[i] : parameter;
                 var defaultValue = definitionParameter.HasExplicitDefaultValue
                     ? FormatDefault(definitionParameter.ExplicitDefaultValue, parameter.Type)
                     : null;
-                var plainType = parameter.Type.ToDisplayString();
-                if (plainType == "Procrastinate.JobContext")
+                if (KnownTypeSymbols.Is(parameter.Type, known.JobContext))
                 {
                     if (seenContext)
                     {
@@ -254,7 +239,7 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                if (plainType == "System.Threading.CancellationToken")
+                if (KnownTypeSymbols.Is(parameter.Type, known.CancellationToken))
                 {
                     if (seenToken)
                     {
@@ -266,7 +251,7 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                var type = BuildType(parameter.Type, out var unsupported);
+                var type = TypeAnalysis.BuildType(parameter.Type, known, out var unsupported);
                 if (type is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
@@ -278,9 +263,9 @@ public sealed partial class TaskGenerator
                         unsupported ?? "it has no JSON form"));
                 }
 
-                isPublic &= IsPublicType(parameter.Type);
+                isPublic &= TypeAnalysis.IsPublicType(parameter.Type);
                 var jsonKey = parameter.GetAttributes()
-                    .Where(static a => a.AttributeClass?.ToDisplayString() == "Procrastinate.TaskArgumentAttribute")
+                    .Where(a => KnownTypeSymbols.Is(a.AttributeClass, known.TaskArgumentAttribute))
                     .Select(static a => a.ConstructorArguments.FirstOrDefault().Value as string)
                     .FirstOrDefault() ?? parameter.Name;
                 parameters.Add(new ParameterModel(
@@ -296,151 +281,6 @@ public sealed partial class TaskGenerator
             }
 
             return parameters;
-        }
-
-        /// <summary>Maps a type to its JSON form, or returns <see langword="null"/> with the reason it has none.</summary>
-        private static TypeModel? BuildType(ITypeSymbol type, out string? unsupported)
-        {
-            unsupported = null;
-            var annotated = type.NullableAnnotation != NullableAnnotation.NotAnnotated;
-            var name = type.ToDisplayString(AnnotatedFormat);
-            var simple = type.SpecialType switch
-            {
-                SpecialType.System_Boolean => ValueKind.Boolean,
-                SpecialType.System_Byte => ValueKind.Byte,
-                SpecialType.System_SByte => ValueKind.SByte,
-                SpecialType.System_Int16 => ValueKind.Int16,
-                SpecialType.System_UInt16 => ValueKind.UInt16,
-                SpecialType.System_Int32 => ValueKind.Int32,
-                SpecialType.System_UInt32 => ValueKind.UInt32,
-                SpecialType.System_Int64 => ValueKind.Int64,
-                SpecialType.System_UInt64 => ValueKind.UInt64,
-                SpecialType.System_IntPtr => ValueKind.IntPtr,
-                SpecialType.System_UIntPtr => ValueKind.UIntPtr,
-                SpecialType.System_Single => ValueKind.Single,
-                SpecialType.System_Double => ValueKind.Double,
-                SpecialType.System_Decimal => ValueKind.Decimal,
-                SpecialType.System_Char => ValueKind.Char,
-                SpecialType.System_DateTime => ValueKind.DateTime,
-                _ => (ValueKind?)null,
-            };
-            if (type.TypeKind == TypeKind.Enum)
-            {
-                return new TypeModel(ValueKind.Enum, name, BuildType(((INamedTypeSymbol)type).EnumUnderlyingType!, out _), false, false, null);
-            }
-
-            if (simple is { } kind)
-            {
-                return new TypeModel(kind, name, null, false, false, null);
-            }
-
-            if (type.SpecialType == SpecialType.System_String)
-            {
-                return new TypeModel(ValueKind.String, name, null, annotated, true, null);
-            }
-
-            switch (type)
-            {
-                case IArrayTypeSymbol array:
-                    if (array.Rank != 1)
-                    {
-                        unsupported = "only one-dimensional arrays are supported";
-                        return null;
-                    }
-
-                    return Container(ValueKind.Array, array.ElementType, out unsupported);
-                case IPointerTypeSymbol or IFunctionPointerTypeSymbol:
-                    unsupported = "pointers have no JSON form";
-                    return null;
-                case IDynamicTypeSymbol:
-                case { SpecialType: SpecialType.System_Object }:
-                    unsupported = "its JSON form is not known at compile time; use a concrete type";
-                    return null;
-                case ITypeParameterSymbol:
-                    unsupported = "type parameters are not supported";
-                    return null;
-                case IErrorTypeSymbol:
-                    unsupported = "the type cannot be resolved";
-                    return null;
-                case INamedTypeSymbol { TypeKind: TypeKind.Delegate }:
-                    unsupported = "delegates have no JSON form";
-                    return null;
-                case INamedTypeSymbol { IsRefLikeType: true }:
-                    unsupported = "ref struct types cannot be stored";
-                    return null;
-            }
-
-            var named = (INamedTypeSymbol)type;
-            var definition = named.OriginalDefinition.ToDisplayString();
-            switch (definition)
-            {
-                case "System.Guid":
-                    return new TypeModel(ValueKind.Guid, name, null, false, false, null);
-                case "System.DateTimeOffset":
-                    return new TypeModel(ValueKind.DateTimeOffset, name, null, false, false, null);
-                case "System.DateOnly":
-                    return new TypeModel(ValueKind.DateOnly, name, null, false, false, null);
-                case "System.TimeOnly":
-                    return new TypeModel(ValueKind.TimeOnly, name, null, false, false, null);
-                case "System.TimeSpan":
-                    return new TypeModel(ValueKind.TimeSpan, name, null, false, false, null);
-                case "T?":
-                case "System.Nullable<T>":
-                    var inner = BuildType(named.TypeArguments[0], out unsupported);
-                    return inner is null ? null : new TypeModel(ValueKind.Nullable, name, inner, true, false, null);
-                case "System.Collections.Generic.List<T>":
-                    return Container(ValueKind.List, named.TypeArguments[0], out unsupported);
-                case "System.Collections.Generic.IReadOnlyList<T>":
-                    return Container(ValueKind.ReadOnlyList, named.TypeArguments[0], out unsupported);
-                case "System.Collections.Generic.Dictionary<TKey, TValue>"
-                    when named.TypeArguments[0].SpecialType == SpecialType.System_String:
-                    return Container(ValueKind.Dictionary, named.TypeArguments[1], out unsupported);
-            }
-
-            return new TypeModel(ValueKind.Context, name, null, annotated && type.IsReferenceType, type.IsReferenceType, type.ToDisplayString(PlainFormat));
-
-            TypeModel? Container(ValueKind containerKind, ITypeSymbol elementType, out string? reason)
-            {
-                var element = BuildType(elementType, out reason);
-                return element is null ? null : new TypeModel(containerKind, name, element, annotated, true, null);
-            }
-        }
-
-        private static bool IsPublicType(ITypeSymbol type)
-        {
-            switch (type)
-            {
-                case IArrayTypeSymbol array:
-                    return IsPublicType(array.ElementType);
-                case INamedTypeSymbol named:
-                    for (ISymbol? symbol = named; symbol is INamedTypeSymbol; symbol = symbol.ContainingSymbol)
-                    {
-                        if (symbol.DeclaredAccessibility != Accessibility.Public)
-                        {
-                            return false;
-                        }
-                    }
-
-                    return named.TypeArguments.All(IsPublicType);
-                default:
-                    return true;
-            }
-        }
-
-        private static ReturnKind GetReturnKind(IMethodSymbol method)
-        {
-            if (method.ReturnsVoid)
-            {
-                return ReturnKind.Void;
-            }
-
-            var definition = method.ReturnType.OriginalDefinition.ToDisplayString();
-            return definition switch
-            {
-                "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask" => ReturnKind.Awaitable,
-                "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>" => ReturnKind.AwaitableValue,
-                _ => ReturnKind.Value,
-            };
         }
 
         private sealed class TaskSettings
@@ -516,6 +356,7 @@ public sealed partial class TaskGenerator
 
         private static RetryModel? ParseRetry(
             AttributeData attribute,
+            KnownTypeSymbols known,
             string taskName,
             AttributeSyntax? attributeSyntax,
             List<DiagnosticInfo> diagnostics)
@@ -573,13 +414,13 @@ public sealed partial class TaskGenerator
                         standardSettingsUsed = true;
                         foreach (var item in value.Values)
                         {
-                            if (item.Value is not INamedTypeSymbol exceptionType || !IsException(exceptionType))
+                            if (item.Value is not INamedTypeSymbol exceptionType || !KnownTypeSymbols.DerivesFrom(exceptionType, known.Exception))
                             {
                                 Report("RetryOn", "RetryOn lists '" + item.Value + "', which is not an exception type");
                                 continue;
                             }
 
-                            retryOn.Add(exceptionType.ToDisplayString(PlainFormat));
+                            retryOn.Add(exceptionType.ToDisplayString(TypeAnalysis.PlainFormat));
                         }
 
                         break;
@@ -596,7 +437,7 @@ public sealed partial class TaskGenerator
                     Report("RetryStrategy", "set either RetryStrategy or Retry/RetryWait/RetryLinearWait/RetryExponentialWait/RetryOn, not both");
                 }
 
-                if (!strategy.AllInterfaces.Any(static i => i.ToDisplayString() == "Procrastinate.IRetryStrategy"))
+                if (!KnownTypeSymbols.Implements(strategy, known.RetryStrategyInterface))
                 {
                     Report("RetryStrategy", "'" + strategy.ToDisplayString() + "' does not implement Procrastinate.IRetryStrategy");
                 }
@@ -608,7 +449,7 @@ public sealed partial class TaskGenerator
                     Report("RetryStrategy", "'" + strategy.ToDisplayString() + "' needs a public parameterless constructor");
                 }
 
-                return new RetryModel(strategy.ToDisplayString(PlainFormat), null, 0, 0, 0, EquatableArray<string>.Empty);
+                return new RetryModel(strategy.ToDisplayString(TypeAnalysis.PlainFormat), null, 0, 0, 0, EquatableArray<string>.Empty);
             }
 
             if (!standardSettingsUsed)
@@ -617,19 +458,6 @@ public sealed partial class TaskGenerator
             }
 
             return new RetryModel(null, retry < 0 ? null : retry, wait, linearWait, exponentialWait, retryOn.ToEquatableArray());
-        }
-
-        private static bool IsException(INamedTypeSymbol type)
-        {
-            for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
-            {
-                if (current.ToDisplayString() == "System.Exception")
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private static void CheckAliases(
@@ -656,6 +484,7 @@ public sealed partial class TaskGenerator
 
         private static List<PeriodicModel> ParsePeriodic(
             IMethodSymbol method,
+            KnownTypeSymbols known,
             string taskName,
             List<ParameterModel> parameters,
             List<DiagnosticInfo> diagnostics,
@@ -666,7 +495,7 @@ public sealed partial class TaskGenerator
             var isFirst = true;
             foreach (var attribute in method.GetAttributes())
             {
-                if (attribute.AttributeClass?.ToDisplayString() != "Procrastinate.PeriodicAttribute")
+                if (!KnownTypeSymbols.Is(attribute.AttributeClass, known.PeriodicAttribute))
                 {
                     continue;
                 }
@@ -813,10 +642,10 @@ public sealed partial class TaskGenerator
                 return type.IsReferenceType || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T ? "null" : "default";
             }
 
-            var typeName = type.ToDisplayString(PlainFormat);
+            var typeName = type.ToDisplayString(TypeAnalysis.PlainFormat);
             var nullable = type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
             var target = nullable ? ((INamedTypeSymbol)type).TypeArguments[0] : type;
-            var targetName = target.ToDisplayString(PlainFormat);
+            var targetName = target.ToDisplayString(TypeAnalysis.PlainFormat);
             return value switch
             {
                 string text => SymbolDisplay.FormatLiteral(text, quote: true),

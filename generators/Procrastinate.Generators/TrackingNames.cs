@@ -12,12 +12,18 @@ internal static class TrackingNames
     /// <summary>The assembly name (names the registry).</summary>
     public const string AssemblyName = nameof(AssemblyName);
 
-    /// <summary>All task models (with locations and diagnostics) and contexts: the input of diagnostic reporting.</summary>
-    public const string DiagnosticsInput = nameof(DiagnosticsInput);
-
     /// <summary>Each task model without source locations or diagnostics: what the sources are made from.</summary>
     public const string EmitModels = nameof(EmitModels);
 
-    /// <summary>All emit models, contexts and the assembly name together: the input of source generation.</summary>
-    public const string Combined = nameof(Combined);
+    /// <summary>All emit models validated together, once: hint names, handles, cross-task diagnostics.</summary>
+    public const string TaskSet = nameof(TaskSet);
+
+    /// <summary>One validated task per output: the input of each task's file.</summary>
+    public const string TaskSources = nameof(TaskSources);
+
+    /// <summary>The registered handles and the assembly name: the input of the registry.</summary>
+    public const string Registry = nameof(Registry);
+
+    /// <summary>All task models (with locations and diagnostics) and the cross-task diagnostics: the input of reporting.</summary>
+    public const string DiagnosticsInput = nameof(DiagnosticsInput);
 }

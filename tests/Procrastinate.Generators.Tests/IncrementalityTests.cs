@@ -118,7 +118,8 @@ public class IncrementalityTests
 
         Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Tasks));
         Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged], StepReasons(result, TrackingNames.EmitModels));
-        Assert.All(StepReasons(result, TrackingNames.Combined), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.All(StepReasons(result, TrackingNames.TaskSet), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.Empty(RegeneratedOutputs(result));
     }
 
     [Fact]
@@ -161,7 +162,8 @@ public class IncrementalityTests
 
         Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Tasks));
         Assert.Equal([IncrementalStepRunReason.Cached, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.EmitModels));
-        Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.Combined));
+        Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.TaskSet));
+        Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.TaskSources));
         Assert.Contains("\"*/7 * * * *\"", result.GeneratedSources.Single(s => s.HintName == "App.Tasks.Last.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
 
@@ -175,6 +177,100 @@ public class IncrementalityTests
 
         Assert.Equal([IncrementalStepRunReason.Modified], StepReasons(result, TrackingNames.JsonContexts));
         Assert.Equal([IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Unchanged], StepReasons(result, TrackingNames.Tasks));
+        // No task uses the newly covered type: no task's file is regenerated.
+        Assert.Empty(RegeneratedOutputs(result));
+    }
+
+    private const string ThreeTasks = """
+        namespace App;
+        public static partial class Jobs
+        {
+            [Task(Queue = "first")]
+            public static partial void First(string letter) { }
+
+            [Task(Priority = 1)]
+            public static partial void Middle(int count) { }
+
+            [Task]
+            public static partial void Last(App.Shop.Order order) { }
+        }
+        """;
+
+    /// <summary>
+    /// The source outputs that ran again in <paramref name="result"/> (not served from the cache), each named by what
+    /// it was made from: the task's method name, or <c>registry</c>. The diagnostics output (which adds no source and
+    /// reruns whenever a location moves) is left out.
+    /// </summary>
+    private static List<string> RegeneratedOutputs(GeneratorRunResult result) =>
+        result.TrackedOutputSteps
+            .SelectMany(pair => pair.Value)
+            .Where(step => step.Outputs.Any(output => output.Reason is not (IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged)))
+            .Select(step => step.Inputs.Single().Source.Outputs[step.Inputs.Single().OutputIndex].Value switch
+            {
+                Models.TaskSourceModel source => source.Task.MethodName,
+                ValueTuple<Helpers.EquatableArray<string>, string> => "registry",
+                _ => "diagnostics",
+            })
+            .Where(name => name != "diagnostics")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    [Fact]
+    public void OneTaskAttributeEdited_OnlyThatTasksSourceRegenerated()
+    {
+        var compilation = GeneratorHarness.Compile(ThreeTasks, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "[Task(Priority = 1)]", "[Task(Priority = 2)]");
+
+        var result = RunTwice(compilation, edited);
+
+        Assert.Equal(["Middle"], RegeneratedOutputs(result));
+        Assert.Equal(
+            [IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Modified, IncrementalStepRunReason.Unchanged],
+            StepReasons(result, TrackingNames.TaskSources));
+        Assert.Contains("Priority = 2,", result.GeneratedSources.Single(s => s.HintName == "App.Jobs.Middle.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Equal(4, result.GeneratedSources.Length);
+    }
+
+    [Fact]
+    public void OneTaskParameterEdited_OnlyThatTasksSourceRegenerated()
+    {
+        var compilation = GeneratorHarness.Compile(ThreeTasks, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "First(string letter)", "First(string letter, int times = 2)");
+
+        var result = RunTwice(compilation, edited);
+
+        Assert.Equal(["First"], RegeneratedOutputs(result));
+        Assert.Contains("int times = (int)(2)", result.GeneratedSources.Single(s => s.HintName == "App.Jobs.First.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TaskAdded_ItsSourceAndTheRegistryGenerated()
+    {
+        var compilation = GeneratorHarness.Compile(ThreeTasks, SnapshotTests.OrderContext);
+        // Added after the others: outputs are matched by position, so a task inserted before others would also
+        // regenerate those after it (Roslyn compares a provider's items in order).
+        var edited = Edit(compilation, "Last(App.Shop.Order order) { }", "Last(App.Shop.Order order) { }\n\n    [Task] public static partial void Added() { }");
+
+        var result = RunTwice(compilation, edited);
+
+        Assert.Equal(["Added", "registry"], RegeneratedOutputs(result));
+        Assert.Contains("global::App.Added.Definition", result.GeneratedSources.Single(s => s.HintName == "Procrastinate.Generated.Registry.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TaskRenamedToADuplicate_ErrorReportedOnceAndOnlyItsSourceRegenerated()
+    {
+        var compilation = GeneratorHarness.Compile(ThreeTasks, SnapshotTests.OrderContext);
+        var edited = Edit(compilation, "[Task(Priority = 1)]", "[Task(Priority = 1, Name = \"App.Jobs.First\")]");
+
+        var result = RunTwice(compilation, edited);
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("PROC006", diagnostic.Id);
+        Assert.Equal("Middle", edited.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path).GetText().ToString(diagnostic.Location.SourceSpan));
+        // The renamed task loses its handle (its file keeps only the defining declaration) and the registry drops it.
+        Assert.Equal(["Middle", "registry"], RegeneratedOutputs(result));
+        Assert.DoesNotContain("App.Middle", result.GeneratedSources.Single(s => s.HintName == "Procrastinate.Generated.Registry.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

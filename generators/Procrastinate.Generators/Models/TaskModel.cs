@@ -68,6 +68,12 @@ internal sealed record TaskModel
     /// <summary>Diagnostics found while parsing this task.</summary>
     public EquatableArray<DiagnosticInfo> Diagnostics { get; init; }
 
+    /// <summary>The method as users know it: <c>Namespace.Type.Method</c>.</summary>
+    public string DisplayName => DeclaringTypeName.Replace("global::", "") + "." + MethodName;
+
+    /// <summary>The generated handle type, fully qualified (a static class named after the method, in its namespace).</summary>
+    public string HandleTypeName => "global::" + (Namespace is null ? "" : Namespace + ".") + MethodName;
+
     /// <summary>The model with no source location and no diagnostic: equal as long as the generated code is.</summary>
     public TaskModel WithoutLocations() => this with
     {
