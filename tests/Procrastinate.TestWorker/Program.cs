@@ -4,6 +4,11 @@ using Procrastinate.Generated;
 using Procrastinate.PostgreSql;
 using Procrastinate.TestWorker;
 
+if (args is ["start-server"])
+{
+    return await ServerStart.RunAsync();
+}
+
 // Runs one worker on the database of PROCRASTINATE_TEST_WORKER_DSN until stopped, with a short heartbeat
 // (PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS) so that tests see it stall soon after it is killed.
 var dsn = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_DSN");

@@ -110,6 +110,12 @@ internal sealed record WorkerSettings
         {
             throw new ArgumentException("Queues cannot be empty; use null for all queues.", nameof(WorkerOptions.Queues));
         }
+
+        foreach (var queue in Queues ?? [])
+        {
+            // A queue no job can have would leave the worker idle forever.
+            Storage.JobRules.ValidateQueueName(queue, nameof(WorkerOptions.Queues));
+        }
     }
 
     private static void RequirePositive(TimeSpan value, string name)

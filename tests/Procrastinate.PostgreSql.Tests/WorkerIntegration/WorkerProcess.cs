@@ -25,7 +25,7 @@ internal sealed class WorkerProcess : IDisposable
         });
 
     /// <summary>Runs <c>dotnet <paramref name="dll"/></c> in the dll's directory (where its appsettings.json is).</summary>
-    public static WorkerProcess Start(string dll, IReadOnlyDictionary<string, string> environment)
+    public static WorkerProcess Start(string dll, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? arguments = null)
     {
         Assert.True(File.Exists(dll), $"The worker is not built: {dll}");
         var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -36,6 +36,11 @@ internal sealed class WorkerProcess : IDisposable
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
         startInfo.ArgumentList.Add(dll);
+        foreach (var argument in arguments ?? [])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
         foreach (var (name, value) in environment)
         {
             startInfo.Environment[name] = value;
@@ -74,6 +79,23 @@ internal sealed class WorkerProcess : IDisposable
 
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Waits for the process to exit on its own; returns its exit code, failing with the output after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The process did not exit within {timeout}. Output:{Environment.NewLine}{Output}");
+        }
+
+        // The no-argument wait also drains the redirected output, so Output is complete.
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: the process ends at once, with no chance to clean up.</summary>
