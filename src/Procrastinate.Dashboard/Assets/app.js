@@ -293,7 +293,7 @@
     try {
       const content = await views[r.name](r.params, r.id);
       const focused = document.activeElement && document.activeElement.closest('#filters') ? document.activeElement.name : null;
-      if (focused) return; // do not redraw under a user typing a filter
+      if (focused && !full) return; // a live refresh does not redraw under a user typing a filter; a navigation does
       main.replaceChildren(...content.flat());
       document.title = 'Procrastinate · ' + (r.name === 'job' ? 'Job #' + r.id : r.name[0].toUpperCase() + r.name.slice(1));
     } catch (e) {
