@@ -152,7 +152,7 @@ public class DiagnosticsTests
                 [Periodic("* * * *", PeriodicId = "b")]
                 [Periodic("0 0 31 feb xyz", PeriodicId = "c")]
                 [Periodic("*/0 * * * * *", PeriodicId = "d")]
-                [Periodic("5-1 * * * *", PeriodicId = "e")]
+                [Periodic("0 0 * * MONDAY", PeriodicId = "e")]
                 public static partial void Run(long timestamp) { }
             }
             """;
@@ -162,7 +162,7 @@ public class DiagnosticsTests
             ("PROC007", "\"* * * *\""),
             ("PROC007", "\"0 0 31 feb xyz\""),
             ("PROC007", "\"*/0 * * * * *\""),
-            ("PROC007", "\"5-1 * * * *\""));
+            ("PROC007", "\"0 0 * * MONDAY\""));
     }
 
     [Fact]
@@ -191,8 +191,9 @@ public class DiagnosticsTests
     [Theory]
     [InlineData("* * * * *")]
     [InlineData("*/15 0-6,22,23 1-31/2 JAN-dec Mon-Fri")]
-    [InlineData("59 59 23 31 12 6")]
-    [InlineData("0 0 4 * * sunday")]
+    [InlineData("59 23 31 12 6 59")]
+    [InlineData("0 4 * * sun 30")]
+    [InlineData("5-1 * * * *")]
     [InlineData("5/10 * * * *")]
     public void ValidCron_NoDiagnostic(string cron)
     {
