@@ -65,6 +65,7 @@ internal sealed class JobExecutor
             };
             WorkerLog.StartJob(_logger, Call(job));
             Exception? error = null;
+            object? result = null;
             try
             {
                 if (task is null)
@@ -72,7 +73,7 @@ internal sealed class JobExecutor
                     throw new TaskNotFoundException(job.TaskName, _app.Tasks.SuggestNames(job.TaskName));
                 }
 
-                await BuildPipeline(context, task)().ConfigureAwait(false);
+                result = await BuildPipeline(context, task)().ConfigureAwait(false);
             }
             catch (Exception exception)
             {
@@ -80,7 +81,7 @@ internal sealed class JobExecutor
             }
 
             var seconds = _time.GetElapsedTime(startTimestamp).TotalSeconds;
-            outcome = Decide(running, task, error, seconds);
+            outcome = Decide(running, task, error, seconds, result);
             ProcrastinateInstrumentation.EndRun(activity, job, outcome, error, seconds);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -105,7 +106,7 @@ internal sealed class JobExecutor
             System.Globalization.CultureInfo.InvariantCulture,
             $"The job ignored its abort ({running.AbortReason}) for {waited.TotalSeconds:0.###} s; the worker stopped without it."));
         using var scope = _logger.BeginScope(new JobLogScope(job, _settings.Name, workerId));
-        return Decide(running, task, error, seconds: 0);
+        return Decide(running, task, error, seconds: 0, result: null);
     }
 
     /// <summary>The outcome of a run the worker itself failed: the job fails.</summary>
@@ -132,12 +133,20 @@ internal sealed class JobExecutor
         }
     }
 
-    private JobOutcome Decide(RunningJob running, TaskDefinition? task, Exception? error, double seconds)
+    private JobOutcome Decide(RunningJob running, TaskDefinition? task, Exception? error, double seconds, object? result)
     {
         var job = running.Job;
         if (error is null)
         {
-            WorkerLog.JobEnded(_logger, LogLevel.Information, Call(job), "Success", seconds, null);
+            if (result is null)
+            {
+                WorkerLog.JobEnded(_logger, LogLevel.Information, Call(job), "Success", seconds, null);
+            }
+            else
+            {
+                WorkerLog.JobSucceededWithResult(_logger, Call(job), "Success", seconds, Bounded(result));
+            }
+
             return Finish(job, JobStatus.Succeeded);
         }
 
@@ -215,6 +224,36 @@ internal sealed class JobExecutor
             _ => false,
         };
         return JobOutcome.Finished(new JobCompletion(job.Id, status, delete));
+    }
+
+    /// <summary>
+    /// A task's result as its end line shows it: its invariant-culture text, cut to at most
+    /// <see cref="WorkerSettings.LogArgumentsMaxLength"/> characters (with the full length noted), like the arguments.
+    /// </summary>
+    private string Bounded(object result)
+    {
+        string text;
+        try
+        {
+            text = result as string ?? Convert.ToString(result, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return $"<{result.GetType().Name}.ToString() threw {exception.GetType().Name}>";
+        }
+
+        var max = _settings.LogArgumentsMaxLength;
+        if (text.Length <= max)
+        {
+            return text;
+        }
+
+        if (max > 0 && char.IsHighSurrogate(text[max - 1]))
+        {
+            max--;
+        }
+
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text.AsSpan(0, max)}… {text.Length} characters");
     }
 
     /// <summary>The job as log lines show it: task, id and at most <see cref="WorkerSettings.LogArgumentsMaxLength"/> characters of its arguments.</summary>

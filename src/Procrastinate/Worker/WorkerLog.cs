@@ -76,6 +76,12 @@ internal static partial class WorkerLog
     public static partial void JobEnded(
         ILogger logger, LogLevel level, string callString, string outcome, double durationSeconds, Exception? exception);
 
+    /// <summary>Procrastinate's end line of a task that returned a value, with the value (bounded) as <c>Result</c>.</summary>
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information,
+        Message = "Job {CallString} ended with status: {Outcome}, lasted {DurationSeconds:0.000} s - Result: {Result}")]
+    public static partial void JobSucceededWithResult(
+        ILogger logger, string callString, string outcome, double durationSeconds, string result);
+
     [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Aborting job {JobId}: {Reason}")]
     public static partial void AbortJob(ILogger logger, long jobId, AbortReason reason);
 
