@@ -98,16 +98,26 @@ public sealed partial class TaskGenerator
                 case ValueKind.UIntPtr:
                     writer.Line("writer.WriteNumberValue((ulong)" + value + ");");
                     break;
-                case ValueKind.String or ValueKind.Guid or ValueKind.DateTimeOffset:
+                case ValueKind.Guid or ValueKind.DateTimeOffset:
                     writer.Line("writer.WriteStringValue(" + value + ");");
                     break;
-                case ValueKind.Enum:
+                case ValueKind.Enum when type.EnumCheck is null:
                     writer.Line("writer.WriteNumberValue((" + type.Element!.TypeName + ")" + value + ");");
                     break;
-                case ValueKind.Single or ValueKind.Double or ValueKind.DateTime:
+                case ValueKind.Enum:
+                    writer.Open();
+                    writer.Line("var enumValue = (" + type.Element!.TypeName + ")" + value + ";");
+                    writer.Open("if (!(" + EnumCondition(type) + "))");
+                    writer.Line("throw " + ArgsJson + ".UndefinedEnumArgument(Name, " + key + ", " + Literal(type.TypeName.Replace("global::", "")) + ", enumValue.ToString(global::System.Globalization.CultureInfo.InvariantCulture));");
+                    writer.Close();
+                    writer.Line();
+                    writer.Line("writer.WriteNumberValue(enumValue);");
+                    writer.Close();
+                    break;
+                case ValueKind.String or ValueKind.Char or ValueKind.Single or ValueKind.Double or ValueKind.DateTime:
                     writer.Line(ArgsJson + ".Write" + type.Kind + "(writer, " + value + ", Name, " + key + ");");
                     break;
-                case ValueKind.Char or ValueKind.DateOnly or ValueKind.TimeOnly or ValueKind.TimeSpan:
+                case ValueKind.DateOnly or ValueKind.TimeOnly or ValueKind.TimeSpan:
                     writer.Line(ArgsJson + ".Write" + type.Kind + "(writer, " + value + ");");
                     break;
                 case ValueKind.Array or ValueKind.List or ValueKind.ReadOnlyList:
@@ -121,7 +131,7 @@ public sealed partial class TaskGenerator
                 case ValueKind.Dictionary:
                     writer.Line("writer.WriteStartObject();");
                     writer.Open("foreach (var " + item + " in " + value + ")");
-                    writer.Line("writer.WritePropertyName(" + item + ".Key);");
+                    writer.Line(ArgsJson + ".WriteDictionaryKey(writer, " + item + ".Key, Name, " + key + ");");
                     WriteValue(writer, type.Element!, item + ".Value", key, names + "_", coverage);
                     writer.Close();
                     writer.Line();
@@ -233,8 +243,18 @@ public sealed partial class TaskGenerator
             var suffix = depth.ToString(CultureInfo.InvariantCulture);
             switch (type.Kind)
             {
-                case ValueKind.Enum:
+                case ValueKind.Enum when type.EnumCheck is null:
                     writer.Line(target + " = (" + type.TypeName + ")" + ArgsJson + ".Read" + type.Element!.Kind + "(ref reader, Name, " + key + ");");
+                    break;
+                case ValueKind.Enum:
+                    writer.Open();
+                    writer.Line("var enumValue = " + ArgsJson + ".Read" + type.Element!.Kind + "(ref reader, Name, " + key + ");");
+                    writer.Open("if (!(" + EnumCondition(type) + "))");
+                    writer.Line("throw " + ArgsJson + ".UndefinedEnumValue(Name, " + key + ", " + Literal(type.TypeName.Replace("global::", "")) + ", enumValue.ToString(global::System.Globalization.CultureInfo.InvariantCulture));");
+                    writer.Close();
+                    writer.Line();
+                    writer.Line(target + " = (" + type.TypeName + ")enumValue;");
+                    writer.Close();
                     break;
                 case ValueKind.Nullable:
                     ReadNonNullValue(writer, type.Element!, target, key, depth, coverage);
@@ -258,7 +278,7 @@ public sealed partial class TaskGenerator
                     var entry = "entry" + suffix;
                     writer.Line(ArgsJson + ".ReadStart(ref reader, " + JsonTokenType + ".StartObject, Name, " + key + ");");
                     writer.Line("var " + dictionary + " = new global::System.Collections.Generic.Dictionary<string, " + type.Element!.TypeName + ">();");
-                    writer.Open("while (" + ArgsJson + ".ReadDictionaryKey(ref reader, out var " + entryKey + "))");
+                    writer.Open("while (" + ArgsJson + ".ReadDictionaryKey(ref reader, Name, " + key + ", out var " + entryKey + "))");
                     writer.Line(type.Element.TypeName + " " + entry + " = default!;");
                     ReadValue(writer, type.Element, entry, key, depth + 1, coverage);
                     writer.Line(dictionary + "[" + entryKey + "] = " + entry + ";");
@@ -277,6 +297,10 @@ public sealed partial class TaskGenerator
         }
 
         private static bool IsReference(TypeModel type) => type.IsReferenceType;
+
+        /// <summary>The enum's defined-value condition over the local <c>enumValue</c> (of the underlying type).</summary>
+        private static string EnumCondition(TypeModel type) =>
+            string.Format(CultureInfo.InvariantCulture, type.EnumCheck!, "unchecked((ulong)(long)enumValue)");
 
         private static string TypeInfo(TypeModel type, Dictionary<string, string> coverage) =>
             ArgsJson + ".GetTypeInfo<" + type.ContextTypeName + ">(" + coverage[type.ContextTypeName!] + ".Default)";

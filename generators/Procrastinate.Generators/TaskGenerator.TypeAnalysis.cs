@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Procrastinate.Generators.Helpers;
@@ -46,7 +49,8 @@ public sealed partial class TaskGenerator
             };
             if (type.TypeKind == TypeKind.Enum)
             {
-                return new TypeModel(ValueKind.Enum, name, BuildType(((INamedTypeSymbol)type).EnumUnderlyingType!, known, out _), false, false, null);
+                var enumType = (INamedTypeSymbol)type;
+                return new TypeModel(ValueKind.Enum, name, BuildType(enumType.EnumUnderlyingType!, known, out _), false, false, null, EnumCheck(enumType));
             }
 
             if (simple is { } kind)
@@ -174,6 +178,41 @@ public sealed partial class TaskGenerator
             return KnownTypeSymbols.Is(returnType, known.TaskOfT) || KnownTypeSymbols.Is(returnType, known.ValueTaskOfT)
                 ? ReturnKind.AwaitableValue
                 : ReturnKind.Value;
+        }
+
+        /// <summary>
+        /// The condition that holds for the defined values of <paramref name="enumType"/> (see
+        /// <see cref="TypeModel.EnumCheck"/>): the values themselves, or for a <c>[Flags]</c> enum any value without a bit
+        /// that no member has. Values are compared as <see cref="ulong"/>, signed ones sign-extended.
+        /// </summary>
+        private static string? EnumCheck(INamedTypeSymbol enumType)
+        {
+            var values = new SortedSet<ulong>();
+            foreach (var member in enumType.GetMembers().OfType<IFieldSymbol>())
+            {
+                if (member.HasConstantValue && member.ConstantValue is { } constant)
+                {
+                    values.Add(constant switch
+                    {
+                        sbyte or short or int or long => unchecked((ulong)Convert.ToInt64(constant, CultureInfo.InvariantCulture)),
+                        _ => Convert.ToUInt64(constant, CultureInfo.InvariantCulture),
+                    });
+                }
+            }
+
+            if (values.Count == 0)
+            {
+                return null;
+            }
+
+            var isFlags = enumType.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute");
+            if (isFlags)
+            {
+                var mask = values.Aggregate(0UL, static (all, value) => all | value);
+                return "({0} & 0x" + (~mask).ToString("X16", CultureInfo.InvariantCulture) + "UL) == 0UL";
+            }
+
+            return "{0} is " + string.Join(" or ", values.Select(static v => v.ToString(CultureInfo.InvariantCulture) + "UL"));
         }
     }
 }

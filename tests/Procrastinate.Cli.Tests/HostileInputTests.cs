@@ -116,6 +116,24 @@ public sealed class HostileInputTests : CliTest
     }
 
     [Theory]
+    [InlineData("sample.fail", """{"reason": "disk \ud800 full"}""", "error: Argument 'reason' of task 'sample.fail' is invalid: the string has a lone UTF-16 surrogate")]
+    [InlineData(
+        "sample.ship",
+        """{"orderId": "5f0c6a38-4a5e-4b8e-9d0a-3a4c1c2b7e10", "address": {"Street": "1 Main", "City": "Lyon"}, "size": 77, "items": ["a"]}""",
+        "error: Argument 'size' of task 'sample.ship' is invalid: 77 is not a defined value of enum 'AotWorker.ParcelSize'")]
+    public async Task Defer_WithALoneSurrogateOrAnUndefinedEnumValue_IsAUsageError_NamingTheArgument_AndWritesNothing(
+        string task, string args, string message)
+    {
+        var before = await DatabaseState.ReadAsync(Database.ConnectionString);
+
+        var result = await WorkerBinary.RunWithDsnAsync(Database.ConnectionString, "defer", task, args);
+
+        Assert.True(result.ExitCode == CliExitCodes.Usage, result.ToString());
+        Assert.StartsWith(message, Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal(before, await DatabaseState.ReadAsync(Database.ConnectionString));
+    }
+
+    [Theory]
     [InlineData("forty-one-bytes-is-one-byte-over-the-limit")]
     [InlineData("a\nb")]
     public async Task Worker_WithAQueueNoJobCanHave_IsAUsageError_AndStartsNoWorker(string queues)

@@ -14,7 +14,8 @@ namespace Procrastinate.Serialization;
 /// <remarks>
 /// Reading throws <see cref="TaskArgumentsException"/> naming the task and the key, so a bad job fails alone and the
 /// worker goes on. Writing throws <see cref="ArgumentException"/> at defer time for values JSON cannot hold
-/// (NaN, infinities, a <see cref="DateTime"/> that is not UTC, <see langword="null"/> for a non-nullable argument).
+/// (NaN, infinities, a <see cref="DateTime"/> that is not UTC, <see langword="null"/> for a non-nullable argument, a
+/// string with a lone UTF-16 surrogate, an enum value its type does not define).
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class TaskArgsJson
@@ -50,7 +51,7 @@ public static class TaskArgsJson
             return false;
         }
 
-        key = reader.GetString()!;
+        key = GetString(ref reader, taskName, null);
         reader.Read();
         return true;
     }
@@ -106,7 +107,8 @@ public static class TaskArgsJson
     }
 
     /// <summary>Moves to the next dictionary entry and onto its value; returns <see langword="false"/> at the end.</summary>
-    public static bool ReadDictionaryKey(ref Utf8JsonReader reader, out string key)
+    /// <exception cref="TaskArgumentsException">The entry's key has a lone UTF-16 surrogate.</exception>
+    public static bool ReadDictionaryKey(ref Utf8JsonReader reader, string taskName, string argumentKey, out string key)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.EndObject)
@@ -115,7 +117,7 @@ public static class TaskArgsJson
             return false;
         }
 
-        key = reader.GetString()!;
+        key = GetString(ref reader, taskName, argumentKey);
         reader.Read();
         return true;
     }
@@ -143,6 +145,11 @@ public static class TaskArgsJson
         }
         catch (NotSupportedException exception)
         {
+            throw new TaskArgumentsException(taskName, key, exception.Message, exception);
+        }
+        catch (InvalidOperationException exception)
+        {
+            // What Utf8JsonReader throws for a string with a lone surrogate escape.
             throw new TaskArgumentsException(taskName, key, exception.Message, exception);
         }
     }
@@ -216,8 +223,35 @@ public static class TaskArgsJson
         ExpectNumber(ref reader, taskName, key).TryGetDecimal(out var value) ? value : throw OutOfRange(ref reader, "decimal", taskName, key);
 
     /// <summary>Reads a JSON string.</summary>
+    /// <exception cref="TaskArgumentsException">Not a string, or a string with a lone UTF-16 surrogate.</exception>
     public static string ReadString(ref Utf8JsonReader reader, string taskName, string key) =>
-        reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw WrongType(reader.TokenType, "a string", taskName, key);
+        reader.TokenType == JsonTokenType.String ? GetString(ref reader, taskName, key) : throw WrongType(reader.TokenType, "a string", taskName, key);
+
+    /// <summary>The error for a JSON integer that the argument's enum type does not define.</summary>
+    public static TaskArgumentsException UndefinedEnumValue(string taskName, string key, string enumType, string value) =>
+        new(taskName, key, $"{value} is not a defined value of enum '{enumType}'");
+
+    /// <summary>The error for deferring an enum value that its type does not define.</summary>
+    public static ArgumentException UndefinedEnumArgument(string taskName, string key, string enumType, string value) =>
+        new($"Argument '{key}' of task '{taskName}' is {value}, which is not a defined value of enum '{enumType}'.", key);
+
+    /// <summary>Writes a string that is valid UTF-16.</summary>
+    /// <exception cref="ArgumentException">The string has a lone surrogate, which JSON text cannot carry unchanged.</exception>
+    public static void WriteString(Utf8JsonWriter writer, string value, string taskName, string key)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        CheckSurrogates(value, taskName, key);
+        writer.WriteStringValue(value);
+    }
+
+    /// <summary>Writes a dictionary entry's key, which must be valid UTF-16.</summary>
+    /// <exception cref="ArgumentException">The key has a lone surrogate.</exception>
+    public static void WriteDictionaryKey(Utf8JsonWriter writer, string entryKey, string taskName, string key)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        CheckSurrogates(entryKey, taskName, key);
+        writer.WritePropertyName(entryKey);
+    }
 
     /// <summary>Reads a JSON string of exactly one UTF-16 code unit.</summary>
     public static char ReadChar(ref Utf8JsonReader reader, string taskName, string key)
@@ -310,9 +344,11 @@ public static class TaskArgsJson
     }
 
     /// <summary>Writes a <see cref="char"/> as a one-character string.</summary>
-    public static void WriteChar(Utf8JsonWriter writer, char value)
+    /// <exception cref="ArgumentException">The character is a surrogate, which no string of one character can carry.</exception>
+    public static void WriteChar(Utf8JsonWriter writer, char value, string taskName, string key)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        CheckSurrogates(value.ToString(), taskName, key);
         writer.WriteStringValue(value.ToString());
     }
 
@@ -335,6 +371,46 @@ public static class TaskArgsJson
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStringValue(value.ToString("c", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The current string token; a lone surrogate escape (<c>"\ud800"</c>) is refused by name rather than let through
+    /// as the reader's <see cref="InvalidOperationException"/>.
+    /// </summary>
+    private static string GetString(ref Utf8JsonReader reader, string taskName, string? key)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new TaskArgumentsException(taskName, key, "the string has a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape)", exception);
+        }
+    }
+
+    /// <summary>Refuses a string that is not valid UTF-16: JSON writers replace a lone surrogate with U+FFFD, changing the data.</summary>
+    private static void CheckSurrogates(string value, string taskName, string key)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (!char.IsSurrogate(value[i]))
+            {
+                continue;
+            }
+
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            throw new ArgumentException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Argument '{key}' of task '{taskName}' has a lone UTF-16 surrogate (U+{(int)value[i]:X4} at index {i}), which JSON cannot store unchanged."),
+                key);
+        }
     }
 
     private static ref Utf8JsonReader ExpectNumber(ref Utf8JsonReader reader, string taskName, string key)

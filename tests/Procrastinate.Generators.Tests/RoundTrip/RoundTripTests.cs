@@ -96,7 +96,6 @@ public class RoundTripTests
 
         await AssertRoundTripAsync(TakeGuid.Definition, (app, v) => TakeGuid.Configure(app: app).DeferAsync(v), Guid.NewGuid());
         await AssertRoundTripAsync(TakeEnum.Definition, (app, v) => TakeEnum.Configure(app: app).DeferAsync(v), Color.Green);
-        await AssertRoundTripAsync(TakeEnum.Definition, (app, v) => TakeEnum.Configure(app: app).DeferAsync(v), (Color)77);
         await AssertRoundTripAsync(TakeLongEnum.Definition, (app, v) => TakeLongEnum.Configure(app: app).DeferAsync(v), BigFlags.High);
     }
 
@@ -276,6 +275,60 @@ public class RoundTripTests
         await Assert.ThrowsAsync<ArgumentNullException>(async () => await TakeStringList.Configure(app: _app).DeferAsync(["a", null!]));
         Assert.Throws<ArgumentException>(() => TakeString.Configure(scheduleAt: DateTimeOffset.UtcNow, scheduleIn: TimeSpan.FromSeconds(1)));
         Assert.Empty(_store.Deferred);
+    }
+
+    [Fact]
+    public async Task AStringWithALoneSurrogate_IsRefusedAtDefer_NamingTheArgument_AndNothingIsWritten()
+    {
+        var high = await Assert.ThrowsAsync<ArgumentException>(async () => await TakeString.Configure(app: _app).DeferAsync("ab\uD800c"));
+        Assert.Equal("value", high.ParamName);
+        Assert.Contains("Argument 'value' of task", high.Message, StringComparison.Ordinal);
+        Assert.Contains("lone UTF-16 surrogate (U+D800 at index 2)", high.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await TakeString.Configure(app: _app).DeferAsync("\uDC00"));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await TakeChar.Configure(app: _app).DeferAsync('\uD83D'));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await TakeStringList.Configure(app: _app).DeferAsync(["fine", "x\uD83D"]));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await TakeDictionary.Configure(app: _app).DeferAsync(new Dictionary<string, int> { ["\uDFFF"] = 1 }));
+        Assert.Empty(_store.Deferred);
+
+        // A valid pair is one character outside the BMP, and arrives unchanged.
+        await AssertRoundTripAsync(TakeString.Definition, (app, v) => TakeString.Configure(app: app).DeferAsync(v), "rocket \uD83D\uDE80");
+    }
+
+    [Theory]
+    [InlineData(nameof(TypeTasks.TakeString), """{"value": "a\ud800"}""")]
+    [InlineData(nameof(TypeTasks.TakeStringList), """{"value": ["\udc00"]}""")]
+    [InlineData(nameof(TypeTasks.TakeDictionary), """{"value": {"\ud800": 1}}""")]
+    public void AStringWithALoneSurrogateEscape_IsRefusedWhenRead_NamingTheArgument(string task, string json)
+    {
+        var definition = ProcrastinateGeneratorsTestsTasks.All.Single(t => t.Name.EndsWith("." + task, StringComparison.Ordinal));
+        var exception = Assert.Throws<TaskArgumentsException>(() => definition.ValidateArgs(json));
+        Assert.Equal("value", exception.Key);
+        Assert.Contains("lone UTF-16 surrogate", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnEnumValueOutsideItsDefinedValues_IsRefusedAtDeferAndWhenRead()
+    {
+        var exception = await Assert.ThrowsAsync<ArgumentException>(async () => await TakeEnum.Configure(app: _app).DeferAsync((Color)77));
+        Assert.Equal("value", exception.ParamName);
+        Assert.Contains("is 77, which is not a defined value of enum 'Procrastinate.Generators.Tests.RoundTrip.Color'", exception.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await TakeEnum.Configure(app: _app).DeferAsync(default));
+        Assert.Empty(_store.Deferred);
+
+        var read = Assert.Throws<TaskArgumentsException>(() => TakeEnum.Definition.ValidateArgs("""{"value": 77}"""));
+        Assert.Equal("value", read.Key);
+        Assert.Contains("77 is not a defined value of enum", read.Message, StringComparison.Ordinal);
+        TakeEnum.Definition.ValidateArgs("""{"value": 2}""");
+    }
+
+    [Fact]
+    public async Task AFlagsEnum_AcceptsAnyCombinationOfItsFlags_AndRefusesOtherBits()
+    {
+        await AssertRoundTripAsync(TakeLongEnum.Definition, (app, v) => TakeLongEnum.Configure(app: app).DeferAsync(v), BigFlags.High | BigFlags.Low);
+        await AssertRoundTripAsync(TakeLongEnum.Definition, (app, v) => TakeLongEnum.Configure(app: app).DeferAsync(v), BigFlags.None);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await TakeLongEnum.Configure(app: _app).DeferAsync((BigFlags)2));
+        Assert.Throws<TaskArgumentsException>(() => TakeLongEnum.Definition.ValidateArgs("""{"value": 4}"""));
+        TakeLongEnum.Definition.ValidateArgs("""{"value": -9223372036854775807}""");
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public enum Color
 public enum BigFlags : long
 {
     None = 0,
+    Low = 1,
     High = long.MinValue,
 }
 

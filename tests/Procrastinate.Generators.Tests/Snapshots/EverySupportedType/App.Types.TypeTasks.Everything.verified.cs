@@ -318,9 +318,9 @@ namespace App.Types
                     throw global::Procrastinate.Serialization.TaskArgsJson.NullArgument(Name, "text");
                 }
 
-                writer.WriteStringValue(args.Text);
+                global::Procrastinate.Serialization.TaskArgsJson.WriteString(writer, args.Text, Name, "text");
                 writer.WritePropertyName("c");
-                global::Procrastinate.Serialization.TaskArgsJson.WriteChar(writer, args.C);
+                global::Procrastinate.Serialization.TaskArgsJson.WriteChar(writer, args.C, Name, "c");
                 writer.WritePropertyName("id");
                 writer.WriteStringValue(args.Id);
                 writer.WritePropertyName("at");
@@ -334,9 +334,25 @@ namespace App.Types
                 writer.WritePropertyName("span");
                 global::Procrastinate.Serialization.TaskArgsJson.WriteTimeSpan(writer, args.Span);
                 writer.WritePropertyName("color");
-                writer.WriteNumberValue((int)args.Color);
+                {
+                    var enumValue = (int)args.Color;
+                    if (!(unchecked((ulong)(long)enumValue) is 1UL or 2UL))
+                    {
+                        throw global::Procrastinate.Serialization.TaskArgsJson.UndefinedEnumArgument(Name, "color", "App.Types.Color", enumValue.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
+                    writer.WriteNumberValue(enumValue);
+                }
                 writer.WritePropertyName("big");
-                writer.WriteNumberValue((long)args.Big);
+                {
+                    var enumValue = (long)args.Big;
+                    if (!(unchecked((ulong)(long)enumValue) is 9223372036854775808UL))
+                    {
+                        throw global::Procrastinate.Serialization.TaskArgsJson.UndefinedEnumArgument(Name, "big", "App.Types.Big", enumValue.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
+                    writer.WriteNumberValue(enumValue);
+                }
                 writer.WritePropertyName("maybe");
                 if (args.Maybe is { } v24)
                 {
@@ -353,7 +369,7 @@ namespace App.Types
                 }
                 else
                 {
-                    writer.WriteStringValue(args.Note);
+                    global::Procrastinate.Serialization.TaskArgsJson.WriteString(writer, args.Note, Name, "note");
                 }
                 writer.WritePropertyName("when");
                 if (args.When is { } v26)
@@ -391,7 +407,7 @@ namespace App.Types
                         throw global::Procrastinate.Serialization.TaskArgsJson.NullArgument(Name, "tags");
                     }
 
-                    writer.WriteStringValue(item28);
+                    global::Procrastinate.Serialization.TaskArgsJson.WriteString(writer, item28, Name, "tags");
                 }
 
                 writer.WriteEndArray();
@@ -417,7 +433,7 @@ namespace App.Types
                 writer.WriteStartObject();
                 foreach (var item30 in args.Counts)
                 {
-                    writer.WritePropertyName(item30.Key);
+                    global::Procrastinate.Serialization.TaskArgsJson.WriteDictionaryKey(writer, item30.Key, Name, "counts");
                     writer.WriteNumberValue(item30.Value);
                 }
 
@@ -431,7 +447,7 @@ namespace App.Types
                 writer.WriteStartObject();
                 foreach (var item31 in args.Prices)
                 {
-                    writer.WritePropertyName(item31.Key);
+                    global::Procrastinate.Serialization.TaskArgsJson.WriteDictionaryKey(writer, item31.Key, Name, "prices");
                     if (item31.Value is null)
                     {
                         throw global::Procrastinate.Serialization.TaskArgsJson.NullArgument(Name, "prices");
@@ -737,14 +753,30 @@ namespace App.Types
                     case "color":
                     {
                         global::Procrastinate.Serialization.TaskArgsJson.CheckNotSeen(has22, Name, "color");
-                        a22 = (global::App.Types.Color)global::Procrastinate.Serialization.TaskArgsJson.ReadInt32(ref reader, Name, "color");
+                        {
+                            var enumValue = global::Procrastinate.Serialization.TaskArgsJson.ReadInt32(ref reader, Name, "color");
+                            if (!(unchecked((ulong)(long)enumValue) is 1UL or 2UL))
+                            {
+                                throw global::Procrastinate.Serialization.TaskArgsJson.UndefinedEnumValue(Name, "color", "App.Types.Color", enumValue.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+                            }
+
+                            a22 = (global::App.Types.Color)enumValue;
+                        }
                         has22 = true;
                         break;
                     }
                     case "big":
                     {
                         global::Procrastinate.Serialization.TaskArgsJson.CheckNotSeen(has23, Name, "big");
-                        a23 = (global::App.Types.Big)global::Procrastinate.Serialization.TaskArgsJson.ReadInt64(ref reader, Name, "big");
+                        {
+                            var enumValue = global::Procrastinate.Serialization.TaskArgsJson.ReadInt64(ref reader, Name, "big");
+                            if (!(unchecked((ulong)(long)enumValue) is 9223372036854775808UL))
+                            {
+                                throw global::Procrastinate.Serialization.TaskArgsJson.UndefinedEnumValue(Name, "big", "App.Types.Big", enumValue.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+                            }
+
+                            a23 = (global::App.Types.Big)enumValue;
+                        }
                         has23 = true;
                         break;
                     }
@@ -843,7 +875,7 @@ namespace App.Types
                         global::Procrastinate.Serialization.TaskArgsJson.CheckNotSeen(has30, Name, "counts");
                         global::Procrastinate.Serialization.TaskArgsJson.ReadStart(ref reader, global::System.Text.Json.JsonTokenType.StartObject, Name, "counts");
                         var dictionary0 = new global::System.Collections.Generic.Dictionary<string, int>();
-                        while (global::Procrastinate.Serialization.TaskArgsJson.ReadDictionaryKey(ref reader, out var entryKey0))
+                        while (global::Procrastinate.Serialization.TaskArgsJson.ReadDictionaryKey(ref reader, Name, "counts", out var entryKey0))
                         {
                             int entry0 = default!;
                             entry0 = global::Procrastinate.Serialization.TaskArgsJson.ReadInt32(ref reader, Name, "counts");
@@ -859,7 +891,7 @@ namespace App.Types
                         global::Procrastinate.Serialization.TaskArgsJson.CheckNotSeen(has31, Name, "prices");
                         global::Procrastinate.Serialization.TaskArgsJson.ReadStart(ref reader, global::System.Text.Json.JsonTokenType.StartObject, Name, "prices");
                         var dictionary0 = new global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<decimal?>>();
-                        while (global::Procrastinate.Serialization.TaskArgsJson.ReadDictionaryKey(ref reader, out var entryKey0))
+                        while (global::Procrastinate.Serialization.TaskArgsJson.ReadDictionaryKey(ref reader, Name, "prices", out var entryKey0))
                         {
                             global::System.Collections.Generic.List<decimal?> entry0 = default!;
                             global::Procrastinate.Serialization.TaskArgsJson.ReadStart(ref reader, global::System.Text.Json.JsonTokenType.StartArray, Name, "prices");

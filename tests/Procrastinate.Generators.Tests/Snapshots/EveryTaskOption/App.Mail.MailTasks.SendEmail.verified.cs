@@ -145,7 +145,7 @@ namespace App.Mail
                     throw global::Procrastinate.Serialization.TaskArgsJson.NullArgument(Name, "to_address");
                 }
 
-                writer.WriteStringValue(args.To);
+                global::Procrastinate.Serialization.TaskArgsJson.WriteString(writer, args.To, Name, "to_address");
                 writer.WritePropertyName("retries");
                 writer.WriteNumberValue(args.Retries);
                 writer.WritePropertyName("subject");
@@ -155,7 +155,7 @@ namespace App.Mail
                 }
                 else
                 {
-                    writer.WriteStringValue(args.Subject);
+                    global::Procrastinate.Serialization.TaskArgsJson.WriteString(writer, args.Subject, Name, "subject");
                 }
                 writer.WriteEndObject();
             }

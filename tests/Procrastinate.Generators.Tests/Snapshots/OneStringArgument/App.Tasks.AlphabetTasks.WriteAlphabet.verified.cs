@@ -130,7 +130,7 @@ namespace App.Tasks
                     throw global::Procrastinate.Serialization.TaskArgsJson.NullArgument(Name, "letter");
                 }
 
-                writer.WriteStringValue(args.Letter);
+                global::Procrastinate.Serialization.TaskArgsJson.WriteString(writer, args.Letter, Name, "letter");
                 writer.WriteEndObject();
             }
 

@@ -132,7 +132,7 @@ namespace App
                     throw global::Procrastinate.Serialization.TaskArgsJson.NullArgument(Name, "label");
                 }
 
-                writer.WriteStringValue(args.Label);
+                global::Procrastinate.Serialization.TaskArgsJson.WriteString(writer, args.Label, Name, "label");
                 writer.WriteEndObject();
             }
 
