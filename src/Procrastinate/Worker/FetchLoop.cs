@@ -25,6 +25,7 @@ internal sealed class FetchLoop
     private readonly WorkerIdentity _identity;
     private readonly WorkerMaintenance _maintenance;
     private readonly Action<string> _requestStop;
+    private readonly JobThreads _jobThreads;
 
     public FetchLoop(
         IJobStore store,
@@ -37,7 +38,8 @@ internal sealed class FetchLoop
         WakeSignal fetchSignal,
         WorkerIdentity identity,
         WorkerMaintenance maintenance,
-        Action<string> requestStop)
+        Action<string> requestStop,
+        JobThreads jobThreads)
     {
         _store = store;
         _settings = settings;
@@ -50,6 +52,7 @@ internal sealed class FetchLoop
         _identity = identity;
         _maintenance = maintenance;
         _requestStop = requestStop;
+        _jobThreads = jobThreads;
     }
 
     /// <summary>
@@ -228,7 +231,7 @@ internal sealed class FetchLoop
     {
         var running = new RunningJob(job);
         _running.Add(running);
-        running.Completion = Task.Run(() => RunJobAsync(running, workerId));
+        running.Completion = _jobThreads.Run(() => RunJobAsync(running, workerId));
     }
 
     private async Task RunJobAsync(RunningJob running, long workerId)

@@ -183,6 +183,7 @@ public sealed class Worker
         }
 
         var recording = recorder.RunAsync();
+        using var jobThreads = new JobThreads(Concurrency, Name);
         using var sideLoopsCts = new CancellationTokenSource();
         var sideLoops = _maintenance.Start(firstSweep, sideLoopsCts.Token);
         sideLoops.Add(new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideLoopsCts.Token));
@@ -193,7 +194,7 @@ public sealed class Worker
         {
             recorder.StartSharing();
             var fetchLoop = new FetchLoop(
-                _store, _settings, _time, _logger, _running, _executor, recorder, _fetchSignal, _identity, _maintenance, RequestStop);
+                _store, _settings, _time, _logger, _running, _executor, recorder, _fetchSignal, _identity, _maintenance, RequestStop, jobThreads);
             await fetchLoop.RunAsync(_stopping.Token).ConfigureAwait(false);
         }
         finally
