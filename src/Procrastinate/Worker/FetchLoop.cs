@@ -25,6 +25,7 @@ internal sealed class FetchLoop
     private readonly WorkerIdentity _identity;
     private readonly WorkerMaintenance _maintenance;
     private readonly Action<string> _requestStop;
+    private readonly Action<SchemaUnusableException> _schemaUnusable;
     private readonly JobThreads _jobThreads;
 
     public FetchLoop(
@@ -39,6 +40,7 @@ internal sealed class FetchLoop
         WorkerIdentity identity,
         WorkerMaintenance maintenance,
         Action<string> requestStop,
+        Action<SchemaUnusableException> schemaUnusable,
         JobThreads jobThreads)
     {
         _store = store;
@@ -52,6 +54,7 @@ internal sealed class FetchLoop
         _identity = identity;
         _maintenance = maintenance;
         _requestStop = requestStop;
+        _schemaUnusable = schemaUnusable;
         _jobThreads = jobThreads;
     }
 
@@ -133,6 +136,11 @@ internal sealed class FetchLoop
                     takeFinishes = false;
                     fetchFailed = true;
                     continue;
+                }
+                catch (SchemaUnusableException exception)
+                {
+                    _schemaUnusable(exception);
+                    break;
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
