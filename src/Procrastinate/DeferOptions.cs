@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text;
 
 namespace Procrastinate;
@@ -50,6 +51,7 @@ public sealed record DeferOptions
     /// <param name="queue">The queue.</param>
     /// <param name="ignoreAlreadyEnqueued">When the queueing lock is taken, do not throw: return the id of the waiting job that holds it.</param>
     /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name over 40 bytes.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static DeferOptions Create(
         string? @lock = null,
         string? queueingLock = null,
