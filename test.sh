@@ -93,3 +93,4 @@ install_start=$SECONDS
 tests/Install/install-test.sh
 echo "install test: $((SECONDS - install_start)) s"
 echo "test.sh: done in $SECONDS s"
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
