@@ -311,9 +311,9 @@ public sealed partial class TaskGenerator
                 : "static exception => exception is " + string.Join(" or ", retry.RetryOn);
             return "new global::Procrastinate.RetryStrategy(maxAttempts: "
                 + (retry.MaxAttempts?.ToString(CultureInfo.InvariantCulture) ?? "null")
-                + ", wait: " + DoubleLiteral(retry.Wait)
-                + ", linearWait: " + DoubleLiteral(retry.LinearWait)
-                + ", exponentialWait: " + DoubleLiteral(retry.ExponentialWait)
+                + ", waitSeconds: " + DoubleLiteral(retry.WaitSeconds)
+                + ", linearWaitSeconds: " + DoubleLiteral(retry.LinearWaitSeconds)
+                + ", exponentialWaitSeconds: " + DoubleLiteral(retry.ExponentialWaitSeconds)
                 + ", retryOn: " + retryOn + ")";
         }
 

@@ -362,7 +362,7 @@ public sealed partial class TaskGenerator
             List<DiagnosticInfo> diagnostics)
         {
             var retry = 0;
-            double wait = 0, linearWait = 0, exponentialWait = 0;
+            double waitSeconds = 0, linearWaitSeconds = 0, exponentialWaitSeconds = 0;
             var retryOn = new List<string>();
             INamedTypeSymbol? strategy = null;
             var standardSettingsUsed = false;
@@ -386,9 +386,9 @@ public sealed partial class TaskGenerator
                         }
 
                         break;
-                    case "RetryWait":
-                    case "RetryLinearWait":
-                    case "RetryExponentialWait":
+                    case "RetryWaitSeconds":
+                    case "RetryLinearWaitSeconds":
+                    case "RetryExponentialWaitSeconds":
                         var seconds = value.Value is double d ? d : 0;
                         standardSettingsUsed |= seconds != 0;
                         if (seconds < 0 || double.IsNaN(seconds) || double.IsInfinity(seconds))
@@ -396,17 +396,17 @@ public sealed partial class TaskGenerator
                             Report(argument.Key, argument.Key + " must be a finite number of seconds, zero or more");
                         }
 
-                        if (argument.Key == "RetryWait")
+                        if (argument.Key == "RetryWaitSeconds")
                         {
-                            wait = seconds;
+                            waitSeconds = seconds;
                         }
-                        else if (argument.Key == "RetryLinearWait")
+                        else if (argument.Key == "RetryLinearWaitSeconds")
                         {
-                            linearWait = seconds;
+                            linearWaitSeconds = seconds;
                         }
                         else
                         {
-                            exponentialWait = seconds;
+                            exponentialWaitSeconds = seconds;
                         }
 
                         break;
@@ -434,7 +434,7 @@ public sealed partial class TaskGenerator
             {
                 if (standardSettingsUsed)
                 {
-                    Report("RetryStrategy", "set either RetryStrategy or Retry/RetryWait/RetryLinearWait/RetryExponentialWait/RetryOn, not both");
+                    Report("RetryStrategy", "set either RetryStrategy or Retry/RetryWaitSeconds/RetryLinearWaitSeconds/RetryExponentialWaitSeconds/RetryOn, not both");
                 }
 
                 if (!KnownTypeSymbols.Implements(strategy, known.RetryStrategyInterface))
@@ -457,7 +457,7 @@ public sealed partial class TaskGenerator
                 return null;
             }
 
-            return new RetryModel(null, retry < 0 ? null : retry, wait, linearWait, exponentialWait, retryOn.ToEquatableArray());
+            return new RetryModel(null, retry < 0 ? null : retry, waitSeconds, linearWaitSeconds, exponentialWaitSeconds, retryOn.ToEquatableArray());
         }
 
         private static void CheckAliases(

@@ -33,13 +33,13 @@ public sealed class TaskAttribute : Attribute
     public int Retry { get; set; }
 
     /// <summary>Constant part of the retry delay, in seconds.</summary>
-    public double RetryWait { get; set; }
+    public double RetryWaitSeconds { get; set; }
 
     /// <summary>Part of the retry delay multiplied by the number of previous attempts, in seconds.</summary>
-    public double RetryLinearWait { get; set; }
+    public double RetryLinearWaitSeconds { get; set; }
 
     /// <summary>Base of the exponential part of the retry delay, in seconds.</summary>
-    public double RetryExponentialWait { get; set; }
+    public double RetryExponentialWaitSeconds { get; set; }
 
     /// <summary>When set, only exceptions of these types (or derived ones) are retried.</summary>
     public Type[]? RetryOn { get; set; }

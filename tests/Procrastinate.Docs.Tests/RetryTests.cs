@@ -50,9 +50,9 @@ public class RetryTests
     [Fact]
     public void Delay_FollowsProcrastinatesFormula()
     {
-        var strategy = new RetryStrategy(maxAttempts: 10, wait: 1, linearWait: 2, exponentialWait: 3);
+        var strategy = new RetryStrategy(maxAttempts: 10, waitSeconds: 1, linearWaitSeconds: 2, exponentialWaitSeconds: 3);
 
-        // wait + linearWait × attempts + exponentialWait ^ (attempts + 1), in seconds
+        // waitSeconds + linearWaitSeconds × attempts + exponentialWaitSeconds ^ (attempts + 1), in seconds
         Assert.Equal(TimeSpan.FromSeconds(1 + 0 + 3), strategy.GetDelay(attempts: 0));
         Assert.Equal(TimeSpan.FromSeconds(1 + 2 + 9), strategy.GetDelay(attempts: 1));
         Assert.Equal(TimeSpan.FromSeconds(1 + 4 + 27), strategy.GetDelay(attempts: 2));

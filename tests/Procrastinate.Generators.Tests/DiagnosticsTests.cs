@@ -212,14 +212,14 @@ public class DiagnosticsTests
             public static partial class Tasks
             {
                 [Task(Retry = -2)] public static partial void Negative() { }
-                [Task(RetryWait = -1)] public static partial void NegativeWait() { }
+                [Task(RetryWaitSeconds = -1)] public static partial void NegativeWait() { }
                 [Task(Retry = 3, RetryStrategy = typeof(NoCtor))] public static partial void Both() { }
                 [Task(RetryStrategy = typeof(NotAStrategy))] public static partial void Wrong() { }
                 [Task(RetryOn = [typeof(string)])] public static partial void NotException() { }
             }
             """,
             ("PROC008", "Retry = -2"),
-            ("PROC008", "RetryWait = -1"),
+            ("PROC008", "RetryWaitSeconds = -1"),
             ("PROC008", "RetryStrategy = typeof(NoCtor)"),
             ("PROC008", "RetryStrategy = typeof(NoCtor)"),
             ("PROC008", "RetryStrategy = typeof(NotAStrategy)"),

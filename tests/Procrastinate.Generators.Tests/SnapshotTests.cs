@@ -45,8 +45,8 @@ public class SnapshotTests
             public static partial class MailTasks
             {
                 [Task(Name = "python.module.send_email", Aliases = ["send_email_old", "mail"], Queue = "emails", Priority = 3,
-                    Lock = "mailbox", QueueingLock = "one-waiting", Retry = TaskAttribute.Forever, RetryWait = 1.5,
-                    RetryLinearWait = 0.5, RetryExponentialWait = 2, RetryOn = [typeof(TransientError), typeof(TimeoutException)])]
+                    Lock = "mailbox", QueueingLock = "one-waiting", Retry = TaskAttribute.Forever, RetryWaitSeconds = 1.5,
+                    RetryLinearWaitSeconds = 0.5, RetryExponentialWaitSeconds = 2, RetryOn = [typeof(TransientError), typeof(TimeoutException)])]
                 public static partial async Task<string> SendEmail(
                     [TaskArgument("to_address")] string to,
                     JobContext context,

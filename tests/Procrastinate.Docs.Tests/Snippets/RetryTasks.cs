@@ -27,13 +27,13 @@ public static partial class RetryTasks
     [Task(Name = "retry.five_times", Retry = 5)]
     public static partial void FiveTimes(string key) => FailIfAsked(key);
 
-    [Task(Name = "retry.forever", Retry = TaskAttribute.Forever, RetryWait = 5)]
+    [Task(Name = "retry.forever", Retry = TaskAttribute.Forever, RetryWaitSeconds = 5)]
     public static partial void UntilItWorks(string key) => FailIfAsked(key);
 
-    [Task(Name = "retry.exponential", Retry = 10, RetryExponentialWait = 2)]
+    [Task(Name = "retry.exponential", Retry = 10, RetryExponentialWaitSeconds = 2)]
     public static partial void Exponential(string key) => FailIfAsked(key);
 
-    [Task(Name = "retry.http_only", Retry = 3, RetryLinearWait = 30, RetryOn = [typeof(HttpRequestException), typeof(TimeoutException)])]
+    [Task(Name = "retry.http_only", Retry = 3, RetryLinearWaitSeconds = 30, RetryOn = [typeof(HttpRequestException), typeof(TimeoutException)])]
     public static partial void HttpOnly(string key) => FailIfAsked(key);
 
     [Task(Name = "retry.custom", RetryStrategy = typeof(TimeoutsTwice))]

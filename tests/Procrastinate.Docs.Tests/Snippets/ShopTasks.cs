@@ -16,7 +16,7 @@ public static partial class ShopTasks
     /// <summary>What the tasks did, in order.</summary>
     public static ConcurrentQueue<string> Done { get; } = new();
 
-    [Task(Name = "shop.send_receipt", Queue = "emails", Priority = 5, Retry = 3, RetryWait = 10)]
+    [Task(Name = "shop.send_receipt", Queue = "emails", Priority = 5, Retry = 3, RetryWaitSeconds = 10)]
     public static partial async Task SendReceipt(
         [TaskArgument("order_id")] long orderId,
         string email,

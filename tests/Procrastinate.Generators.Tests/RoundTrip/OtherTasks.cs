@@ -29,7 +29,7 @@ public static partial class OtherTasks
     public static ConcurrentDictionary<string, object?> Received { get; } = new();
 
     [Task(Name = "python.module.send_email", Aliases = ["send_email_old"], Queue = "emails", Priority = 3, Lock = "l", QueueingLock = "q",
-        Retry = TaskAttribute.Forever, RetryWait = 1.5, RetryExponentialWait = 2, RetryOn = [typeof(TransientError), typeof(TimeoutException)])]
+        Retry = TaskAttribute.Forever, RetryWaitSeconds = 1.5, RetryExponentialWaitSeconds = 2, RetryOn = [typeof(TransientError), typeof(TimeoutException)])]
     public static partial async Task<string> SendEmail(
         [TaskArgument("to_address")] string to,
         JobContext context,

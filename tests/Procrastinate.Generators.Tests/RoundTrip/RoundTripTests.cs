@@ -175,7 +175,7 @@ public class RoundTripTests
         Assert.Equal(3, definition.Priority);
         var retry = Assert.IsType<RetryStrategy>(definition.RetryStrategy);
         Assert.Null(retry.MaxAttempts);
-        Assert.Equal((1.5, 0.0, 2.0), (retry.Wait, retry.LinearWait, retry.ExponentialWait));
+        Assert.Equal((1.5, 0.0, 2.0), (retry.WaitSeconds, retry.LinearWaitSeconds, retry.ExponentialWaitSeconds));
         Assert.True(retry.RetryOn!(new TransientError()));
         Assert.True(retry.RetryOn(new TimeoutException()));
         Assert.False(retry.RetryOn(new InvalidOperationException()));

@@ -13,7 +13,7 @@ public static partial class AlphabetTasks
         Written.GetOrAdd(book, _ => new ConcurrentQueue<string>()).Enqueue(letter);
 
     /// <summary>Fails the first time for a given book, then succeeds; retried a minute later.</summary>
-    [Task(Name = "sample.flaky_letter", Retry = 3, RetryWait = 60)]
+    [Task(Name = "sample.flaky_letter", Retry = 3, RetryWaitSeconds = 60)]
     public static partial void FlakyLetter(string letter, string book)
     {
         var written = Written.GetOrAdd(book, _ => new ConcurrentQueue<string>());

@@ -82,7 +82,7 @@ public class WorkerRetryTests
         var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var recording = new RecordingStore(new InMemoryJobStore(new FrozenTime(now)));
         var kit = new WorkerTestKit(recording, time: new FrozenTime(now));
-        kit.AddTask("slow", _ => throw new IOException(), new RetryStrategy(maxAttempts: 3, wait: 1, linearWait: 2, exponentialWait: 3));
+        kit.AddTask("slow", _ => throw new IOException(), new RetryStrategy(maxAttempts: 3, waitSeconds: 1, linearWaitSeconds: 2, exponentialWaitSeconds: 3));
         var id = await kit.DeferAsync("slow");
 
         await kit.DrainAsync();

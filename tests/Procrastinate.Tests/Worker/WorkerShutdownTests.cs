@@ -26,7 +26,7 @@ public class WorkerShutdownTests
             }
 
             return null;
-        }, retries ? new RetryStrategy(maxAttempts: 3, wait: 3600) : null);
+        }, retries ? new RetryStrategy(maxAttempts: 3, waitSeconds: 3600) : null);
         kit.AddTask("fast", async _ =>
         {
             fastStarted.TrySetResult();

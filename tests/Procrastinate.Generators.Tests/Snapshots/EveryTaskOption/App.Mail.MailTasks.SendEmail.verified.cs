@@ -33,7 +33,7 @@ namespace App.Mail
             Priority = 3,
             Lock = "mailbox",
             QueueingLock = "one-waiting",
-            RetryStrategy = new global::Procrastinate.RetryStrategy(maxAttempts: null, wait: 1.5D, linearWait: 0.5D, exponentialWait: 2D, retryOn: static exception => exception is global::App.Mail.TransientError or global::System.TimeoutException),
+            RetryStrategy = new global::Procrastinate.RetryStrategy(maxAttempts: null, waitSeconds: 1.5D, linearWaitSeconds: 0.5D, exponentialWaitSeconds: 2D, retryOn: static exception => exception is global::App.Mail.TransientError or global::System.TimeoutException),
             Invoke = InvokeAsync,
             ValidateArgs = static json => ReadArgs(json),
         };
