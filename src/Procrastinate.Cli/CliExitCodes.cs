@@ -18,6 +18,12 @@ public static class CliExitCodes
     /// </summary>
     public const int Usage = 2;
 
+    /// <summary>
+    /// The worker stopped without waiting any longer for jobs that ignored their abort at shutdown
+    /// (<see cref="WorkerOptions.ShutdownAbortTimeout"/>); their jobs were recorded as retried or failed.
+    /// </summary>
+    public const int JobsAbandoned = 3;
+
     /// <summary>The command was interrupted before it finished.</summary>
     public const int Interrupted = 130;
 }

@@ -33,6 +33,9 @@ public sealed class ProcrastinateWorkerConfiguration
     /// <summary>See <see cref="WorkerOptions.ShutdownGracefulTimeout"/>.</summary>
     public TimeSpan? ShutdownGracefulTimeout { get; set; }
 
+    /// <summary>See <see cref="WorkerOptions.ShutdownAbortTimeout"/>.</summary>
+    public TimeSpan? ShutdownAbortTimeout { get; set; }
+
     /// <summary>See <see cref="WorkerOptions.ListenNotify"/>.</summary>
     public bool? ListenNotify { get; set; }
 
@@ -58,6 +61,7 @@ public sealed class ProcrastinateWorkerConfiguration
         FetchJobPollingInterval = FetchJobPollingInterval,
         AbortJobPollingInterval = AbortJobPollingInterval,
         ShutdownGracefulTimeout = ShutdownGracefulTimeout,
+        ShutdownAbortTimeout = ShutdownAbortTimeout,
         ListenNotify = ListenNotify,
         DeleteJobs = DeleteJobs,
         UpdateHeartbeatInterval = UpdateHeartbeatInterval,

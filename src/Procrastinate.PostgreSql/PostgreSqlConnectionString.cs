@@ -13,8 +13,13 @@ namespace Procrastinate.PostgreSql;
 /// </summary>
 internal static class PostgreSqlConnectionString
 {
+    private const string UnknownKeyword = "(a word that is not a libpq keyword; not shown, as it may be part of a password)";
+
     private const string SchemeHint =
         "percent-encode '@', '/', '?', ':' and '%' in the user name and password (for example '@' as %40)";
+
+    // The only values a message may quote: where the server is and who connects (never a password, path or option).
+    private static readonly HashSet<string> ShownNpgsqlKeywords = new(StringComparer.OrdinalIgnoreCase) { "Host", "Port", "Database", "Username" };
 
     private static readonly Dictionary<string, string> SslModes = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -76,16 +81,16 @@ internal static class PostgreSqlConnectionString
     // The libpq parameters read from a URI's query and, for those with a variable, from the environment.
     private static readonly LibpqParameter[] Parameters =
     [
-        new("host", "Host", "PGHOST"),
-        new("port", "Port", "PGPORT", ParsePort, ": expected a number from 1 to 65535"),
-        new("dbname", "Database", "PGDATABASE"),
-        new("user", "Username", "PGUSER"),
-        new("password", "Password", "PGPASSWORD", Secret: true),
+        new("host", "Host", "PGHOST", Shown: true),
+        new("port", "Port", "PGPORT", ParsePort, ": expected a number from 1 to 65535", Shown: true),
+        new("dbname", "Database", "PGDATABASE", Shown: true),
+        new("user", "Username", "PGUSER", Shown: true),
+        new("password", "Password", "PGPASSWORD"),
         new("passfile", "Passfile", "PGPASSFILE"),
         Choice("sslmode", "SSL Mode", "PGSSLMODE", SslModes),
         new("sslcert", "SSL Certificate", "PGSSLCERT"),
         new("sslkey", "SSL Key", "PGSSLKEY"),
-        new("sslpassword", "SSL Password", null, Secret: true),
+        new("sslpassword", "SSL Password", null),
         new("sslrootcert", "Root Certificate", "PGSSLROOTCERT"),
         Choice("sslnegotiation", "SSL Negotiation", "PGSSLNEGOTIATION", SslNegotiations),
         new("application_name", "Application Name", "PGAPPNAME"),
@@ -135,6 +140,22 @@ internal static class PostgreSqlConnectionString
     public static NpgsqlConnectionStringBuilder Parse(string? dsn, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
+        try
+        {
+            return Read(dsn, environment);
+        }
+        catch (Exception e) when (e is not (ArgumentException or OutOfMemoryException))
+        {
+            // Only ArgumentException is documented; whatever else a reader throws is not passed on (its text could
+            // quote part of the DSN).
+            throw new ArgumentException(
+                "The connection string cannot be read (expected an Npgsql 'Key=Value;...' string, a libpq 'key=value key=value' " +
+                "string or a postgresql:// URI).");
+        }
+    }
+
+    private static NpgsqlConnectionStringBuilder Read(string? dsn, Func<string, string?> environment)
+    {
         var text = dsn?.Trim() ?? string.Empty;
         var libpq = IsUri(text) ? FromUri(text) : FromConninfo(text);
         var builder = libpq?.Finish() ?? FromNpgsql(text);
@@ -156,7 +177,7 @@ internal static class PostgreSqlConnectionString
         {
             // Npgsql refuses it when the data source is built; said here, with the libpq names.
             throw new ArgumentException(
-                $"Target session attributes '{attributes}' need several hosts with Npgsql, which checks them only across a host " +
+                "Target session attributes other than 'any' need several hosts with Npgsql, which checks them only across a host " +
                 "list: give several hosts or leave target_session_attrs (PGTARGETSESSIONATTRS) out.");
         }
 
@@ -175,27 +196,168 @@ internal static class PostgreSqlConnectionString
 
     private static NpgsqlConnectionStringBuilder FromNpgsql(string dsn)
     {
-        try
+        // Npgsql's own messages may quote a keyword that is really the rest of a password holding an unquoted ';'
+        // ("Couldn't set secretpart2;database"), so the pairs are read here and none of its messages is passed on.
+        var pairs = SplitNpgsql(dsn) ?? throw new ArgumentException(
+            "The connection string cannot be read: expected an Npgsql 'Key=Value;...' string (double-quote a value " +
+            "holding ';', '=' or a quote: Password=\"a;b\"), a libpq 'key=value key=value' string or a postgresql:// URI.");
+        var builder = new NpgsqlConnectionStringBuilder();
+        foreach (var (key, value) in pairs)
         {
-            var builder = new NpgsqlConnectionStringBuilder(dsn);
-            if (builder.Host?.Any(char.IsWhiteSpace) == true)
+            if (!builder.ContainsKey(key))
             {
-                // "Host=db Database=shop": Npgsql reads one keyword, whose value runs to the next ';'.
                 throw new ArgumentException(
-                    "The connection string's host holds a space: separate an Npgsql string's Key=Value pairs with ';' " +
-                    "(libpq's 'host=db dbname=shop' form is read with lowercase libpq keywords).");
+                    "The connection string holds a keyword Npgsql does not know (not shown: it may be the rest of a value " +
+                    "holding an unquoted ';' — double-quote such values: Password=\"a;b\").");
             }
 
-            return builder;
+            if (value.Length == 0)
+            {
+                // As in libpq, an empty value is no value.
+                continue;
+            }
+
+            try
+            {
+                builder[key] = value;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException
+                                          or KeyNotFoundException or NotSupportedException)
+            {
+                var keyword = CanonicalKeyword(key);
+                var shown = ShownNpgsqlKeywords.Contains(keyword) ? $" '{value}'" : string.Empty;
+                throw new ArgumentException($"The connection string's {keyword} has an invalid value{shown}.");
+            }
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+
+        if (builder.Host?.Any(char.IsWhiteSpace) == true)
         {
-            // Npgsql's messages name the keyword, never its value.
+            // "Host=db Database=shop": Npgsql reads one keyword, whose value runs to the next ';'.
             throw new ArgumentException(
-                $"The connection string cannot be read: {e.Message} (expected an Npgsql 'Key=Value;...' string, a libpq " +
-                "'key=value key=value' string or a postgresql:// URI)",
-                e);
+                "The connection string's host holds a space: separate an Npgsql string's Key=Value pairs with ';' " +
+                "(libpq's 'host=db dbname=shop' form is read with lowercase libpq keywords).");
         }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// The <c>Key=Value</c> pairs of an ADO.NET connection string in order (a value may be quoted with <c>"</c> or
+    /// <c>'</c>, the quote doubled inside; <c>==</c> in a key is one <c>=</c>); <see langword="null"/> when malformed.
+    /// </summary>
+    private static List<(string Key, string Value)>? SplitNpgsql(string text)
+    {
+        var pairs = new List<(string, string)>();
+        var i = 0;
+        while (true)
+        {
+            while (i < text.Length && (char.IsWhiteSpace(text[i]) || text[i] == ';'))
+            {
+                i++;
+            }
+
+            if (i == text.Length)
+            {
+                return pairs;
+            }
+
+            var key = new StringBuilder();
+            while (true)
+            {
+                if (i == text.Length || text[i] == ';')
+                {
+                    return null;
+                }
+
+                if (text[i] == '=')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '=')
+                    {
+                        key.Append('=');
+                        i += 2;
+                        continue;
+                    }
+
+                    i++;
+                    break;
+                }
+
+                key.Append(text[i++]);
+            }
+
+            while (i < text.Length && char.IsWhiteSpace(text[i]))
+            {
+                i++;
+            }
+
+            var value = new StringBuilder();
+            if (i < text.Length && text[i] is '"' or '\'')
+            {
+                var quote = text[i++];
+                while (true)
+                {
+                    if (i == text.Length)
+                    {
+                        return null;
+                    }
+
+                    if (text[i] == quote)
+                    {
+                        if (i + 1 < text.Length && text[i + 1] == quote)
+                        {
+                            value.Append(quote);
+                            i += 2;
+                            continue;
+                        }
+
+                        i++;
+                        break;
+                    }
+
+                    value.Append(text[i++]);
+                }
+
+                while (i < text.Length && char.IsWhiteSpace(text[i]))
+                {
+                    i++;
+                }
+
+                if (i < text.Length && text[i] != ';')
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                while (i < text.Length && text[i] != ';')
+                {
+                    value.Append(text[i++]);
+                }
+            }
+
+            var name = key.ToString().Trim();
+            if (name.Length == 0)
+            {
+                return null;
+            }
+
+            pairs.Add((name, value.ToString().Trim()));
+        }
+    }
+
+    /// <summary>Npgsql's canonical name of <paramref name="key"/> (a known keyword or synonym), as its builder writes it.</summary>
+    private static string CanonicalKeyword(string key)
+    {
+        var probe = new NpgsqlConnectionStringBuilder();
+        foreach (string keyword in probe.Keys)
+        {
+            if (string.Equals(keyword, key, StringComparison.OrdinalIgnoreCase))
+            {
+                return keyword;
+            }
+        }
+
+        return key.Trim();
     }
 
     /// <summary>
@@ -279,11 +441,8 @@ internal static class PostgreSqlConnectionString
         {
             var (key, value) = pairs[p];
 
-            // A word right after a password may be the rest of an unquoted password holding a space.
-            var afterSecret = p > 0 && pairs[p - 1].Key is "password" or "sslpassword";
-            var shownKey = IsConninfoKeyword(key) || (!afterSecret && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-                ? $"'{key}'"
-                : "(not shown: it follows a password, or is no keyword)";
+            // An unknown word may be the rest of an unquoted value holding a space (a password): only keywords are shown.
+            var shownKey = IsConninfoKeyword(key) ? $"'{key}'" : UnknownKeyword;
             if (value is null)
             {
                 throw new ArgumentException(
@@ -345,15 +504,14 @@ internal static class PostgreSqlConnectionString
                 var equals = pair.IndexOf('=', StringComparison.Ordinal);
                 var rawKey = equals < 0 ? pair : pair[..equals];
                 var key = rawKey.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? rawKey : null;
+                var shownKey = key is not null && (IsConninfoKeyword(key) || key == "ssl") ? $"'{key}'" : UnknownKeyword;
                 if (key is null || equals < 0)
                 {
-                    var what = key is null ? "A URI parameter's name is not a libpq keyword" : $"The URI parameter '{key}' has no value";
+                    var what = key is null ? "A URI parameter's name is not a libpq keyword" : $"The URI parameter {shownKey} has no value";
                     throw new ArgumentException($"{what}: parameters are written name=value, separated by '&' ({SchemeHint}).");
                 }
 
-                var named = $"The URI parameter '{key}'";
-
-                libpq.Apply(key, Decode(pair[(equals + 1)..], $"the URI parameter '{key}'"), named, conninfo: false);
+                libpq.Apply(key, Decode(pair[(equals + 1)..], $"the URI parameter {shownKey}"), $"The URI parameter {shownKey}", conninfo: false);
             }
         }
         catch (ArgumentException) when (at < 0 && query.Contains('@', StringComparison.Ordinal))
@@ -444,10 +602,10 @@ internal static class PostgreSqlConnectionString
     private static void SetOne(NpgsqlConnectionStringBuilder builder, LibpqParameter parameter, string value, string source)
     {
         var converted = parameter.Convert is null ? value : parameter.Convert(value);
-        var shown = parameter.Secret ? "(not shown)" : $"'{value}'";
+        var shown = parameter.Shown ? $" '{value}'" : string.Empty;
         if (converted is null)
         {
-            throw new ArgumentException($"{source} has an invalid value {shown}{parameter.Expected}.");
+            throw new ArgumentException($"{source} has an invalid value{shown}{parameter.Expected}.");
         }
 
         try
@@ -456,7 +614,7 @@ internal static class PostgreSqlConnectionString
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
-            throw new ArgumentException($"{source} has an invalid value {shown}.", e);
+            throw new ArgumentException($"{source} has an invalid value{shown}.");
         }
     }
 
@@ -568,7 +726,7 @@ internal static class PostgreSqlConnectionString
                     // libpq reads this JDBC spelling in URIs as sslmode=require.
                     Builder.SslMode = value == "true"
                         ? SslMode.Require
-                        : throw new ArgumentException($"{source} has an invalid value '{value}': only ssl=true is read (as sslmode=require).");
+                        : throw new ArgumentException($"{source} has an invalid value: only ssl=true is read (as sslmode=require).");
                     break;
                 default:
                     var parameter = Array.Find(Parameters, p => p.Name == key)
@@ -592,5 +750,5 @@ internal static class PostgreSqlConnectionString
 
     /// <summary>A libpq parameter, its Npgsql keyword and variable, and how its value becomes Npgsql's (null: invalid).</summary>
     private sealed record LibpqParameter(
-        string Name, string Keyword, string? Variable, Func<string, string?>? Convert = null, string Expected = "", bool Secret = false);
+        string Name, string Keyword, string? Variable, Func<string, string?>? Convert = null, string Expected = "", bool Shown = false);
 }

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -17,10 +16,10 @@ namespace Procrastinate.PostgreSql;
 public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 {
     /// <summary>The longest queue name, in UTF-8 bytes: longer ones make the notification channel name too long.</summary>
-    public const int MaxQueueNameBytes = 40;
+    public const int MaxQueueNameBytes = JobRules.MaxQueueNameBytes;
 
     /// <summary>The longest task name, in characters (the column is <c>varchar(128)</c>).</summary>
-    public const int MaxTaskNameLength = 128;
+    public const int MaxTaskNameLength = JobRules.MaxTaskNameLength;
 
     private const int FetchAttempts = 3;
 
@@ -199,6 +198,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     /// If anything fails, nothing is recorded and nothing is taken.
     /// </remarks>
     /// <exception cref="InvalidOperationException">A job does not exist or is neither waiting nor running; nothing changed.</exception>
+    /// <exception cref="WorkerNotRegisteredException">The worker is not registered and there is a job to take.</exception>
     public async ValueTask<IReadOnlyList<Job>> FinishAndFetchJobsAsync(
         IReadOnlyList<JobCompletion> completions,
         FetchJobsParams parameters,
@@ -252,6 +252,11 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                         jobs.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
                         return (IReadOnlyList<Job>)jobs;
                     }
+                    catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+                    {
+                        // The only foreign key a fetch writes is the job's worker_id: this worker's row is gone.
+                        throw new WorkerNotRegisteredException(parameters.WorkerId, e);
+                    }
                     catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
                                                       && e.ConstraintName == "procrastinate_jobs_lock_idx_v1"
                                                       && attempt < FetchAttempts)
@@ -295,7 +300,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Queue is not null)
         {
-            ValidateQueue(parameters.Queue, nameof(parameters));
+            JobRules.ValidateQueueName(parameters.Queue, nameof(parameters));
         }
 
         try
@@ -596,30 +601,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             .With(NpgsqlDbType.Array | NpgsqlDbType.Boolean, deletes);
     }
 
-    internal static void ValidateQueue(string queue, string parameterName)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(queue, parameterName);
-        var bytes = Encoding.UTF8.GetByteCount(queue);
-        if (bytes > MaxQueueNameBytes)
-        {
-            throw new ArgumentException(
-                $"Queue name '{queue}' is {bytes} bytes long; PostgreSQL notification channels allow at most {MaxQueueNameBytes}.",
-                parameterName);
-        }
-    }
-
-    private static void Validate(JobToDefer job)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        ArgumentException.ThrowIfNullOrEmpty(job.TaskName, nameof(job));
-        if (job.TaskName.Length > MaxTaskNameLength)
-        {
-            throw new ArgumentException($"Task name '{job.TaskName}' is longer than {MaxTaskNameLength} characters.", nameof(job));
-        }
-
-        ValidateQueue(job.Queue, nameof(job));
-        ArgumentException.ThrowIfNullOrWhiteSpace(job.Args, nameof(job));
-    }
+    private static void Validate(JobToDefer job) => JobRules.Validate(job, nameof(job));
 
     private async ValueTask<IReadOnlyList<long>> InsertAsync(
         NpgsqlConnection connection,
@@ -667,7 +649,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 ids.Sort();
                 return ids;
             }
-            catch (PostgresException e)
+            catch (NpgsqlException e)
             {
                 var translated = _connections.Translate(e);
                 if (translated is AlreadyEnqueuedException { QueueingLock: null })
@@ -823,7 +805,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             {
                 return await action(connection).ConfigureAwait(false);
             }
-            catch (PostgresException e)
+            catch (NpgsqlException e)
             {
                 var translated = _connections.Translate(e);
                 if (translated is null)

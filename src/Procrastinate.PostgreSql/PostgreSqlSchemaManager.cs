@@ -64,10 +64,9 @@ public sealed class PostgreSqlSchemaManager
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                if (_connections.Schema is { } schema && !schema.Contains(',', StringComparison.Ordinal))
+                if (_connections.SchemaNames is [var schema])
                 {
-                    var name = schema.StartsWith('"') ? schema : StoreConnections.QuoteIdentifier(schema);
-                    using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {name}", connection, transaction);
+                    using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(schema)}", connection, transaction);
                     await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -143,7 +142,7 @@ public sealed class PostgreSqlSchemaManager
                 }
 
                 // IF NOT EXISTS would keep an invalid leftover, which the planner never uses.
-                using (var drop = new NpgsqlCommand($"DROP INDEX CONCURRENTLY IF EXISTS {QueueIndexName}", connection) { CommandTimeout = 0 })
+                using (var drop = new NpgsqlCommand($"DROP INDEX CONCURRENTLY IF EXISTS {SqlIdentifier.Quote(QueueIndexName)}", connection) { CommandTimeout = 0 })
                 {
                     await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -165,41 +164,81 @@ public sealed class PostgreSqlSchemaManager
     }
 
     /// <summary>
-    /// Compares the database's objects with the contract (<c>Sql/catalog.txt</c>): every type and enum value order,
-    /// table, column and type, index, constraint, trigger and function signature. Objects the contract does not
-    /// name are ignored.
+    /// Compares the database's objects with Procrastinate 3.9's contract, fact for fact: enum values and their order,
+    /// composite types, columns (type, not null, default, identity), indexes, constraints, triggers (with their
+    /// <c>WHEN</c>) and function signatures, as PostgreSQL prints them. Names each missing or different object of
+    /// the contract and each unexpected object of Procrastinate's tables or names; lists Procrastinate for .NET's own
+    /// objects (<c>procrastinate_dotnet_*</c>) apart in <see cref="SchemaCheckResult.Ours"/>. Other objects of the
+    /// PostgreSQL schema are not looked at. Function bodies are not part of the comparison.
     /// </summary>
     /// <exception cref="ProcrastinateException">The server is unreachable.</exception>
     public async Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken = default)
     {
         var actual = await DescribeAsync(cancellationToken).ConfigureAwait(false);
-        return SchemaCheckResult.Compare(ExpectedCatalog(), actual);
+        return SchemaCheckResult.Compare(ContractFacts(), actual);
     }
 
-    /// <summary>The contract as checked in: lines <c>kind | name | definition</c>.</summary>
-    internal static IReadOnlyList<CatalogEntry> ExpectedCatalog() =>
-        SqlResources.Read("catalog.txt")
+    /// <summary>The contract: Procrastinate 3.9.0's catalog facts (<c>Sql/contract/procrastinate-3.9-catalog.txt</c>).</summary>
+    internal static IReadOnlyList<CatalogFact> ContractFacts() =>
+        SqlResources.Read("contract/procrastinate-3.9-catalog.txt")
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(CatalogEntry.Parse)
+            .Select(CatalogFact.Parse)
             .ToList();
 
-    /// <summary>The catalog of the store's current schema, in the same shape as <see cref="ExpectedCatalog"/>.</summary>
-    internal async Task<IReadOnlyList<CatalogEntry>> DescribeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The statements of the contract's catalog query (<c>Sql/contract/catalog.sql</c>, a psql script) without its psql
+    /// commands and comments: each returns one fact per row, in one text column.
+    /// </summary>
+    internal static IReadOnlyList<string> CatalogStatements() =>
+        string.Join('\n', SqlResources.Read("contract/catalog.sql")
+                .Split('\n')
+                .Where(line => !line.StartsWith('\\') && !line.StartsWith("--", StringComparison.Ordinal)))
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToList();
+
+    /// <summary>
+    /// The facts of the store's current schema, by the contract's own catalog query. The query strips a schema prefix
+    /// of lowercase letters and underscores from index and trigger definitions; any other schema name is stripped
+    /// here, so the facts do not depend on where the schema lives.
+    /// </summary>
+    internal async Task<IReadOnlyList<CatalogFact>> DescribeAsync(CancellationToken cancellationToken)
     {
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            using var command = new NpgsqlCommand(SqlQueries.DescribeCatalog, connection);
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            using var batch = new NpgsqlBatch(connection);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT quote_ident(current_schema())"));
+            foreach (var statement in CatalogStatements())
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+            }
+
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                var entries = new List<CatalogEntry>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                string? prefix = null;
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !await reader.IsDBNullAsync(0, cancellationToken).ConfigureAwait(false))
                 {
-                    entries.Add(new CatalogEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                    prefix = " ON " + reader.GetString(0) + ".";
                 }
 
-                return entries;
+                var facts = new List<CatalogFact>();
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        var line = reader.GetString(0);
+                        if (prefix is not null && (line.StartsWith("index ", StringComparison.Ordinal) || line.StartsWith("trigger ", StringComparison.Ordinal)))
+                        {
+                            var at = line.IndexOf(prefix, StringComparison.Ordinal);
+                            line = at < 0 ? line : string.Concat(line.AsSpan(0, at), " ON ", line.AsSpan(at + prefix.Length));
+                        }
+
+                        facts.Add(CatalogFact.Parse(line));
+                    }
+                }
+
+                return facts;
             }
         }
     }

@@ -3,31 +3,58 @@ using Procrastinate.PostgreSql.Internal;
 namespace Procrastinate.PostgreSql;
 
 /// <summary>The outcome of <see cref="PostgreSqlSchemaManager.CheckSchemaAsync"/>.</summary>
-/// <param name="Differences">What is missing or different, in the contract's order.</param>
-public sealed record SchemaCheckResult(IReadOnlyList<SchemaDifference> Differences)
+/// <param name="Differences">
+/// Each object of the contract that is missing or different, then each unexpected object of Procrastinate's tables or
+/// names, in the order of the catalog description.
+/// </param>
+/// <param name="Ours">
+/// Procrastinate for .NET's own objects found in the schema (its extensions), which the contract does not cover and
+/// the check does not judge.
+/// </param>
+public sealed record SchemaCheckResult(IReadOnlyList<SchemaDifference> Differences, IReadOnlyList<SchemaObject> Ours)
 {
-    /// <summary>Whether the database holds every object of the contract as the contract defines it.</summary>
+    /// <summary>Whether the database holds exactly the facts of the contract (its own extensions aside).</summary>
     public bool IsValid => Differences.Count == 0;
 
     /// <summary>A process exit status for health checks: 0 when valid, 1 otherwise.</summary>
     public int ExitCode => IsValid ? 0 : 1;
 
-    internal static SchemaCheckResult Compare(IReadOnlyList<CatalogEntry> expected, IReadOnlyList<CatalogEntry> actual)
+    /// <summary>
+    /// Compares the database's facts with the contract's. A fact of an object the contract does not name counts only
+    /// when it belongs to Procrastinate's tables or carries a <c>procrastinate_</c> name; other objects of the same
+    /// PostgreSQL schema (an application's own tables) are not the check's business.
+    /// </summary>
+    internal static SchemaCheckResult Compare(IReadOnlyList<CatalogFact> contract, IReadOnlyList<CatalogFact> actual)
     {
-        var found = actual.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var found = actual.GroupBy(f => f.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var expected = contract.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var tables = contract.Where(f => f.Table is not null).Select(f => f.Table!).ToHashSet(StringComparer.Ordinal);
         var differences = new List<SchemaDifference>();
-        foreach (var entry in expected)
+        foreach (var fact in contract)
         {
-            if (!found.TryGetValue(entry.Key, out var other))
+            if (!found.TryGetValue(fact.Key, out var other))
             {
-                differences.Add(new SchemaDifference(entry.Kind, entry.Name, entry.Definition, null));
+                differences.Add(new SchemaDifference(fact.Kind, fact.Name, fact.Definition, null));
             }
-            else if (!string.Equals(other.Definition, entry.Definition, StringComparison.Ordinal))
+            else if (!string.Equals(other.Definition, fact.Definition, StringComparison.Ordinal))
             {
-                differences.Add(new SchemaDifference(entry.Kind, entry.Name, entry.Definition, other.Definition));
+                differences.Add(new SchemaDifference(fact.Kind, fact.Name, fact.Definition, other.Definition));
             }
         }
 
-        return new SchemaCheckResult(differences);
+        var ours = new List<SchemaObject>();
+        foreach (var fact in found.Values.Where(f => !expected.Contains(f.Key)).OrderBy(f => f.ToString(), StringComparer.Ordinal))
+        {
+            if (fact.IsOurs)
+            {
+                ours.Add(new SchemaObject(fact.Kind, fact.Name, fact.Definition));
+            }
+            else if (fact.Name.StartsWith("procrastinate_", StringComparison.Ordinal) || (fact.Table is { } table && tables.Contains(table)))
+            {
+                differences.Add(new SchemaDifference(fact.Kind, fact.Name, null, fact.Definition));
+            }
+        }
+
+        return new SchemaCheckResult(differences, ours);
     }
 }

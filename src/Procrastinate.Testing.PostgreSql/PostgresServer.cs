@@ -22,7 +22,9 @@ public sealed class PostgresServer : IAsyncDisposable
     public const string TestDsnVariable = "PROCRASTINATE_TEST_DSN";
 
     private const string ClusterPrefix = "procrastinate-pg-";
+    private const string ClaimPrefix = ".procrastinate-pg-claim-";
     private const string OwnerFile = "owner.pid";
+    private static readonly TimeSpan ClaimGrace = TimeSpan.FromMinutes(1);
     private static readonly object SharedLock = new();
     private static Task<PostgresServer>? _shared;
 
@@ -105,9 +107,7 @@ public sealed class PostgresServer : IAsyncDisposable
             $"Install PostgreSQL (for example 'apt-get install postgresql') or set {TestDsnVariable} to an existing server.");
 
         RemoveStaleClusters();
-        var directory = Path.Combine(Path.GetTempPath(), ClusterPrefix + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        var directory = await ClaimClusterDirectoryAsync(cancellationToken).ConfigureAwait(false);
         StartWatchdog(directory);
         try
         {
@@ -364,24 +364,68 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates a cluster directory that holds its owner file from the moment it exists: it is filled under a name the
+    /// stale-cluster sweep of other processes never looks at, then renamed into place (atomic within one file system).
+    /// </summary>
+    private static async Task<string> ClaimClusterDirectoryAsync(CancellationToken cancellationToken)
+    {
+        var temp = Path.GetTempPath();
+        var name = Guid.NewGuid().ToString("N")[..12];
+        var staging = Path.Combine(temp, ClaimPrefix + name);
+        Directory.CreateDirectory(staging);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(staging, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+            var directory = Path.Combine(temp, ClusterPrefix + name);
+            Directory.Move(staging, directory);
+            return directory;
+        }
+        catch
+        {
+            Directory.Delete(staging, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes the clusters of processes that are gone. A directory whose owner cannot be read yet (written by a
+    /// version that created the directory before its owner file, or a claim being filled) is left alone while young.
+    /// </summary>
     private static void RemoveStaleClusters()
     {
+        var protectedSince = DateTime.UtcNow - ClaimGrace;
+        foreach (var staging in Directory.GetDirectories(Path.GetTempPath(), ClaimPrefix + "*"))
+        {
+            if (Directory.GetLastWriteTimeUtc(staging) < protectedSince)
+            {
+                StopCluster(staging);
+            }
+        }
+
         foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), ClusterPrefix + "*"))
         {
-            var ownerPath = Path.Combine(directory, OwnerFile);
-            if (File.Exists(ownerPath)
-                && int.TryParse(File.ReadAllText(ownerPath).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var owner)
-                && IsAlive(owner))
+            var owner = ReadOwner(directory);
+            if (owner is { } pid ? IsAlive(pid) : Directory.GetLastWriteTimeUtc(directory) >= protectedSince)
             {
                 continue;
             }
 
-            if (!File.Exists(ownerPath) && Directory.GetCreationTimeUtc(directory) > DateTime.UtcNow.AddMinutes(-1))
-            {
-                continue; // Another process is creating it right now.
-            }
-
             StopCluster(directory);
+        }
+    }
+
+    private static int? ReadOwner(string directory)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(Path.Combine(directory, OwnerFile)).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var owner)
+                ? owner
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text;
 
 namespace Procrastinate;
 
@@ -12,7 +11,7 @@ public sealed record DeferOptions
     public const string DefaultQueue = "default";
 
     /// <summary>The longest queue name, in UTF-8 bytes: the NOTIFY channel <c>procrastinate_queue_v1#&lt;queue&gt;</c> must stay under 64 bytes.</summary>
-    public const int MaxQueueNameBytes = 40;
+    public const int MaxQueueNameBytes = Storage.JobRules.MaxQueueNameBytes;
 
     /// <summary>No options.</summary>
     public static DeferOptions None { get; } = new();
@@ -32,7 +31,7 @@ public sealed record DeferOptions
     /// <summary>The priority; <see langword="null"/> keeps the task's.</summary>
     public int? Priority { get; init; }
 
-    /// <summary>The queue; <see langword="null"/> or empty keeps the task's.</summary>
+    /// <summary>The queue; <see langword="null"/> keeps the task's (an empty name is refused).</summary>
     public string? Queue { get; init; }
 
     /// <summary>
@@ -50,7 +49,7 @@ public sealed record DeferOptions
     /// <param name="priority">Higher runs first.</param>
     /// <param name="queue">The queue.</param>
     /// <param name="ignoreAlreadyEnqueued">When the queueing lock is taken, do not throw: return the id of the waiting job that holds it.</param>
-    /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name over 40 bytes.</exception>
+    /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name or lock that breaks <see cref="Storage.JobRules"/>.</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static DeferOptions Create(
         string? @lock = null,
@@ -76,7 +75,7 @@ public sealed record DeferOptions
     }
 
     /// <summary>Checks the options on their own, before anything reaches a store.</summary>
-    /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name over 40 bytes.</exception>
+    /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name or lock that breaks <see cref="Storage.JobRules"/>.</exception>
     public void Validate()
     {
         if (ScheduleAt is not null && ScheduleIn is not null)
@@ -89,23 +88,16 @@ public sealed record DeferOptions
             throw new ArgumentOutOfRangeException(nameof(ScheduleIn), ScheduleIn, "The delay cannot be negative.");
         }
 
-        if (!string.IsNullOrEmpty(Queue))
+        if (Queue is not null)
         {
             ValidateQueueName(Queue, nameof(Queue));
         }
+
+        Storage.JobRules.ValidateLock(Lock, "lock", nameof(Lock));
+        Storage.JobRules.ValidateLock(QueueingLock, "queueing lock", nameof(QueueingLock));
     }
 
-    /// <summary>Throws when <paramref name="queue"/> is empty or longer than <see cref="MaxQueueNameBytes"/> bytes.</summary>
+    /// <summary>Checks a queue name by <see cref="Storage.JobRules.ValidateQueueName"/>.</summary>
     /// <exception cref="ArgumentException">The queue name cannot be used.</exception>
-    public static void ValidateQueueName(string queue, string? paramName = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(queue, paramName);
-        var bytes = Encoding.UTF8.GetByteCount(queue);
-        if (bytes > MaxQueueNameBytes)
-        {
-            throw new ArgumentException(
-                $"Queue name '{queue}' is {bytes} bytes long; the limit is {MaxQueueNameBytes} UTF-8 bytes (PostgreSQL channel names).",
-                paramName);
-        }
-    }
+    public static void ValidateQueueName(string queue, string? paramName = null) => Storage.JobRules.ValidateQueueName(queue, paramName);
 }

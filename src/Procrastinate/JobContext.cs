@@ -42,6 +42,12 @@ public sealed class JobContext
     /// <summary>The task definition, or <see langword="null"/> when no task of that name is registered.</summary>
     public TaskDefinition? Task { get; }
 
+    /// <summary>
+    /// The worker running the job, e.g. for a middleware to stop it; <see langword="null"/> when the job runs outside a
+    /// worker (a test helper, a direct call).
+    /// </summary>
+    public Worker? Worker { get; internal init; }
+
     /// <summary>The worker's name.</summary>
     public string? WorkerName { get; }
 

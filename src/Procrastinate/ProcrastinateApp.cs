@@ -174,11 +174,10 @@ public sealed partial class ProcrastinateApp
         ArgumentNullException.ThrowIfNull(args);
         options ??= DeferOptions.None;
         options.Validate();
-        var resolvedQueue = string.IsNullOrEmpty(options.Queue) ? queue : options.Queue;
-        DeferOptions.ValidateQueueName(resolvedQueue, nameof(options.Queue));
+        var resolvedQueue = options.Queue ?? queue;
         var scheduledAt = options.ScheduleAt?.ToUniversalTime()
             ?? (options.ScheduleIn is { } delay ? AddSaturating(TimeProvider.GetUtcNow(), delay) : null);
-        return new JobToDefer(
+        var job = new JobToDefer(
             taskName,
             resolvedQueue,
             args,
@@ -186,6 +185,8 @@ public sealed partial class ProcrastinateApp
             options.Lock ?? @lock,
             options.QueueingLock ?? queueingLock,
             scheduledAt);
+        JobRules.Validate(job, nameof(options));
+        return job;
     }
 
     private async ValueTask<long> DeferOneAsync(

@@ -41,7 +41,8 @@ public sealed class SchemaAndHealthTests : CliTest
         Assert.Equal(CliExitCodes.Failure, unhealthy.ExitCode);
         Assert.Equal("Found procrastinate_jobs table: FAILED (apply the schema with `schema --apply`)", Assert.Single(unhealthy.ErrorLines));
         Assert.Equal(CliExitCodes.Failure, checkEmpty.ExitCode);
-        Assert.Contains("missing table procrastinate_jobs", checkEmpty.Out, StringComparison.Ordinal);
+        Assert.Contains("missing column procrastinate_jobs.id: expected procrastinate_jobs.id bigint not null", checkEmpty.Out, StringComparison.Ordinal);
+        Assert.Equal(74, checkEmpty.OutLines.Count);
         Assert.Equal(CliExitCodes.Success, apply.ExitCode);
         Assert.Equal("Done", apply.ErrorLines[^1]);
         Assert.Equal(CliExitCodes.Success, check.ExitCode);
@@ -69,13 +70,42 @@ public sealed class SchemaAndHealthTests : CliTest
     }
 
     [Fact]
-    public async Task SchemaMigrate_SaysThereIsNoMigrationYet()
+    public async Task SchemaMigrate_PrintsTheMigrations_WhichBringAnEarlierDotnetSchemaTo39()
     {
-        var result = await CliRunner.RunAsync(["schema", "--migrate"]);
+        await using var empty = await EmptyDatabase.CreateAsync(Database);
+        await CliRunner.RunAsync(empty.ConnectionString, "schema", "--apply");
+        await using (var connection = new NpgsqlConnection(empty.ConnectionString))
+        {
+            // The trigger as Procrastinate for .NET wrote it before matching 3.9.
+            await connection.OpenAsync();
+            await using var older = new NpgsqlCommand("""
+                DROP TRIGGER procrastinate_trigger_abort_requested_events_v1 ON procrastinate_jobs;
+                CREATE TRIGGER procrastinate_trigger_abort_requested_events_v1
+                    AFTER UPDATE OF abort_requested ON procrastinate_jobs
+                    FOR EACH ROW WHEN (OLD.abort_requested = false AND NEW.abort_requested = true)
+                    EXECUTE FUNCTION procrastinate_trigger_abort_requested_events_procedure_v1();
+                """, connection);
+            await older.ExecuteNonQueryAsync();
+        }
 
-        Assert.Equal(CliExitCodes.Success, result.ExitCode);
-        Assert.Empty(PostgreSqlSchemaManager.GetMigrations());
-        Assert.StartsWith("No migrations", result.Error, StringComparison.Ordinal);
+        var before = await CliRunner.RunAsync(empty.ConnectionString, "schema", "--check");
+        var migrate = await CliRunner.RunAsync(["schema", "--migrate"]);
+        await using (var connection = new NpgsqlConnection(empty.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var apply = new NpgsqlCommand(migrate.Out, connection);
+            await apply.ExecuteNonQueryAsync();
+        }
+
+        var after = await CliRunner.RunAsync(empty.ConnectionString, "schema", "--check");
+
+        Assert.Equal(CliExitCodes.Failure, before.ExitCode);
+        Assert.StartsWith("different trigger procrastinate_trigger_abort_requested_events_v1: expected CREATE TRIGGER", Assert.Single(before.OutLines), StringComparison.Ordinal);
+        Assert.Contains("`schema --migrate`", before.Error, StringComparison.Ordinal);
+        Assert.Equal(CliExitCodes.Success, migrate.ExitCode);
+        Assert.StartsWith("-- 001_pre_procrastinate_3_9_abort_event_check_and_periodic_delete.sql (pre: ", migrate.Out, StringComparison.Ordinal);
+        Assert.Equal(CliExitCodes.Success, after.ExitCode);
+        Assert.Empty(after.Out);
     }
 
     [Fact]

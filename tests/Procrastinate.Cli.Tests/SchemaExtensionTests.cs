@@ -46,6 +46,9 @@ public sealed class SchemaExtensionTests : CliTest
                 first.ErrorLines);
             Assert.Equal(CliExitCodes.Success, again.ExitCode);
             Assert.Equal(CliExitCodes.Success, check.ExitCode);
+            Assert.Contains($"ours index {PostgreSqlSchemaManager.QueueIndexName}: CREATE INDEX", check.Out, StringComparison.Ordinal);
+            Assert.Contains("ours constraint procrastinate_dotnet_trace_contexts.procrastinate_dotnet_trace_contexts_pkey", check.Out, StringComparison.Ordinal);
+            Assert.All(check.OutLines, line => Assert.StartsWith("ours ", line, StringComparison.Ordinal));
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(

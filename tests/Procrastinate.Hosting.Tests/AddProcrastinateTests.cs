@@ -111,7 +111,7 @@ public sealed class AddProcrastinateTests : IClassFixture<DatabaseFixture>
         }).BuildServiceProvider();
         var app = provider.GetRequiredService<ProcrastinateApp>();
 
-        var error = await Assert.ThrowsAsync<ProcrastinateException>(async () => await Greet.Configure(app: app).DeferAsync("x"));
+        var error = await Assert.ThrowsAsync<Procrastinate.Storage.SchemaUnusableException>(async () => await Greet.Configure(app: app).DeferAsync("x"));
 
         Assert.Contains("ApplyTraceContextTableAsync", error.Message, StringComparison.Ordinal);
         Assert.Empty(await app.Store.ListJobsAsync(new JobFilter { TaskName = "hosting_tests.greet" }));

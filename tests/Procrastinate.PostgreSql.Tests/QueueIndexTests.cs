@@ -57,7 +57,7 @@ public sealed class QueueIndexTests : PostgresTest
     {
         await using var store = new PostgreSqlJobStore(Database.ConnectionString, "no_such_schema");
 
-        var e = await Assert.ThrowsAsync<ProcrastinateException>(() => store.Schema.ApplyQueueIndexAsync());
+        var e = await Assert.ThrowsAsync<Storage.SchemaUnusableException>(() => store.Schema.ApplyQueueIndexAsync());
 
         Assert.Contains("schema is missing", e.Message, StringComparison.Ordinal);
     }

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Procrastinate.Storage;
 
 namespace Procrastinate.StoreContract;
@@ -211,14 +210,14 @@ public abstract class FetchContract : StoreContract
     }
 
     [Fact]
-    public async Task Fetch_WithAnUnknownWorker_FailsWithAForeignKeyViolation_WhenThereIsAJobToTake()
+    public async Task Fetch_WithAnUnknownWorker_ThrowsWorkerNotRegistered_WhenThereIsAJobToTake()
     {
         Assert.Empty(await Store.FetchJobsAsync(new FetchJobsParams(12345, null)));
         var id = await DeferAsync(Job());
 
-        var e = await Assert.ThrowsAnyAsync<DbException>(async () => await Store.FetchJobsAsync(new FetchJobsParams(12345, null)));
+        var e = await Assert.ThrowsAsync<WorkerNotRegisteredException>(async () => await Store.FetchJobsAsync(new FetchJobsParams(12345, null)));
 
-        Assert.Equal("23503", e.SqlState);
+        Assert.Equal(12345, e.WorkerId);
         Assert.Equal(JobStatus.Todo, await Store.GetJobStatusAsync(id));
     }
 

@@ -4,8 +4,15 @@ using Procrastinate.Generated;
 using Procrastinate.PostgreSql;
 using Procrastinate.TestWorker;
 
+if (args is ["start-server"])
+{
+    return await ServerStart.RunAsync();
+}
+
 // Runs one worker on the database of PROCRASTINATE_TEST_WORKER_DSN until stopped, with a short heartbeat
-// (PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS) so that tests see it stall soon after it is killed.
+// (PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS) so that tests see it stall soon after it is killed. Optional:
+// PROCRASTINATE_TEST_WORKER_CONCURRENCY, PROCRASTINATE_TEST_WORKER_GRACEFUL_TIMEOUT_MS,
+// PROCRASTINATE_TEST_WORKER_ABORT_TIMEOUT_MS. Exits with 3 when it left jobs that ignored their abort.
 var dsn = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_DSN");
 if (string.IsNullOrEmpty(dsn))
 {
@@ -13,15 +20,22 @@ if (string.IsNullOrEmpty(dsn))
     return 2;
 }
 
-var heartbeat = TimeSpan.FromMilliseconds(double.Parse(
-    Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS") ?? "10000", CultureInfo.InvariantCulture));
+var heartbeat = Milliseconds("HEARTBEAT_MS") ?? TimeSpan.FromSeconds(10);
+var concurrency = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_CONCURRENCY") is { } count
+    ? int.Parse(count, CultureInfo.InvariantCulture)
+    : 1;
+var gracefulTimeout = Milliseconds("GRACEFUL_TIMEOUT_MS");
+var abortTimeout = Milliseconds("ABORT_TIMEOUT_MS");
 await using var store = new PostgreSqlJobStore(dsn);
 var app = new ProcrastinateApp(store, new ProcrastinateAppOptions { Tasks = new TaskRegistry(ProcrastinateTestWorkerTasks.All) });
 var worker = new Worker(app, new WorkerOptions
 {
     Name = "testworker",
+    Concurrency = concurrency,
     UpdateHeartbeatInterval = heartbeat,
     StalledWorkerTimeout = heartbeat * 5,
+    ShutdownGracefulTimeout = gracefulTimeout,
+    ShutdownAbortTimeout = abortTimeout,
     AdditionalContext = new Dictionary<string, object?> { [BlockingTasks.HangKey] = true },
 });
 var run = worker.RunAsync();
@@ -29,4 +43,10 @@ var id = await worker.Started;
 await Console.Out.WriteLineAsync($"worker {id}");
 await Console.Out.FlushAsync();
 await run;
-return 0;
+await Console.Out.WriteLineAsync($"stopped, {worker.AbandonedJobCount} job(s) left running");
+return worker.AbandonedJobCount > 0 ? 3 : 0;
+
+static TimeSpan? Milliseconds(string name) =>
+    Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_" + name) is { } value
+        ? TimeSpan.FromMilliseconds(double.Parse(value, CultureInfo.InvariantCulture))
+        : null;

@@ -15,3 +15,5 @@ public sealed class InMemoryWorkerContract() : WorkerContract(new InMemoryHarnes
 public sealed class InMemoryListingContract() : ListingContract(new InMemoryHarness());
 
 public sealed class InMemoryNotificationContract() : NotificationContract(new InMemoryHarness());
+
+public sealed class InMemoryRulesContract() : RulesContract(new InMemoryHarness());

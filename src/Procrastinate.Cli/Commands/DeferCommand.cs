@@ -104,6 +104,22 @@ internal sealed class DeferCommand
             ScheduleAt = at is null ? null : ParseTime(at),
             ScheduleIn = delay is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
         };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            var option = e.ParamName switch
+            {
+                nameof(DeferOptions.Queue) => "--queue",
+                nameof(DeferOptions.Lock) => "--lock",
+                nameof(DeferOptions.QueueingLock) => "--queueing-lock",
+                _ => "--in",
+            };
+            throw CliException.Usage($"{option}: {e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal)}", e);
+        }
+
         var ignore = parse.Has(_ignoreAlreadyEnqueued) || (env.Bool(Env + "IGNORE_ALREADY_ENQUEUED") ?? false);
         long id;
         try

@@ -19,7 +19,7 @@ internal sealed class SchemaCommand
 
     private readonly Option<bool> _apply = new("--apply") { Description = "Create the schema in the database (the default)" };
     private readonly Option<bool> _read = new("--read") { Description = "Print the schema's SQL" };
-    private readonly Option<bool> _check = new("--check") { Description = "Compare the database's schema with this version's; exit 1 on any difference" };
+    private readonly Option<bool> _check = new("--check") { Description = "Compare the database's schema with Procrastinate 3.9's, fact for fact; exit 1 on any difference" };
     private readonly Option<bool> _migrate = new("--migrate") { Description = "Print the migrations of this version, in the order to apply them" };
     private readonly Option<string[]> _extension = new("--extension")
     {
@@ -153,6 +153,17 @@ internal sealed class SchemaCommand
                 }
 
                 w.WriteEndArray();
+                w.WriteStartArray("ours");
+                foreach (var own in result.Ours)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("kind", own.Kind);
+                    w.WriteString("name", own.Name);
+                    w.WriteString("definition", own.Definition);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
                 w.WriteEndObject();
             });
         }
@@ -162,15 +173,22 @@ internal sealed class SchemaCommand
             {
                 context.Out.WriteLine(difference.ToString());
             }
+
+            foreach (var own in result.Ours)
+            {
+                context.Out.WriteLine($"ours {own}");
+            }
         }
 
         if (!result.IsValid)
         {
-            context.Error.WriteLine($"error: the schema in {context.Describe()} differs from this version's in {result.Differences.Count} object(s).");
+            context.Error.WriteLine(
+                $"error: the schema in {context.Describe()} differs from Procrastinate 3.9's in {result.Differences.Count} object(s). " +
+                "A schema created by an earlier Procrastinate for .NET is brought up to date by the SQL `schema --migrate` prints.");
             return CliExitCodes.Failure;
         }
 
-        context.Error.WriteLine($"The schema in {context.Describe()} matches this version's.");
+        context.Error.WriteLine($"The schema in {context.Describe()} matches Procrastinate 3.9's.");
         return CliExitCodes.Success;
     }
 }

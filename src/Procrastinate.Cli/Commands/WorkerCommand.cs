@@ -44,6 +44,12 @@ internal sealed class WorkerCommand
         HelpName = "seconds",
     };
 
+    private readonly Option<double?> _abortTimeout = new("--shutdown-abort-timeout")
+    {
+        Description = $"Seconds to wait for jobs aborted at shutdown before leaving those that ignore it (default: 5) [env: {Env}SHUTDOWN_ABORT_TIMEOUT]",
+        HelpName = "seconds",
+    };
+
     private readonly Option<bool> _wait = new("--wait", "-w")
     {
         Description = $"Wait for new jobs when the queues are empty (the default) [env: {Env}WAIT=1]",
@@ -93,7 +99,7 @@ internal sealed class WorkerCommand
         var command = new Command("worker", "Run a worker: fetch and run jobs of this binary's tasks until stopped (SIGINT/SIGTERM stop gracefully, a second one aborts)")
         {
             _name, _queues, _concurrency, _wait, _oneShot, _listenNotify, _noListenNotify, _deleteJobs,
-            _fetchPolling, _abortPolling, _shutdownTimeout, _heartbeat, _stalledTimeout, _noRecoverStalled,
+            _fetchPolling, _abortPolling, _shutdownTimeout, _abortTimeout, _heartbeat, _stalledTimeout, _noRecoverStalled,
         };
         command.SetAction(wrap(RunAsync));
         return command;
@@ -118,6 +124,7 @@ internal sealed class WorkerCommand
             FetchJobPollingInterval = Seconds(parse.ValueOr(_fetchPolling, () => env.Double(Env + "FETCH_JOB_POLLING_INTERVAL")), "--fetch-job-polling-interval"),
             AbortJobPollingInterval = Seconds(parse.ValueOr(_abortPolling, () => env.Double(Env + "ABORT_JOB_POLLING_INTERVAL")), "--abort-job-polling-interval"),
             ShutdownGracefulTimeout = Seconds(parse.ValueOr(_shutdownTimeout, () => env.Double(Env + "SHUTDOWN_GRACEFUL_TIMEOUT")), "--shutdown-graceful-timeout"),
+            ShutdownAbortTimeout = Seconds(parse.ValueOr(_abortTimeout, () => env.Double(Env + "SHUTDOWN_ABORT_TIMEOUT")), "--shutdown-abort-timeout"),
             UpdateHeartbeatInterval = Seconds(parse.ValueOr(_heartbeat, () => env.Double(Env + "UPDATE_HEARTBEAT_INTERVAL")), "--update-heartbeat-interval"),
             StalledWorkerTimeout = Seconds(parse.ValueOr(_stalledTimeout, () => env.Double(Env + "STALLED_WORKER_TIMEOUT")), "--stalled-worker-timeout"),
             RecoverStalledJobs = parse.Has(_noRecoverStalled) ? false : env.Bool(Env + "RECOVER_STALLED_JOBS"),
@@ -154,6 +161,14 @@ internal sealed class WorkerCommand
             CultureInfo.InvariantCulture,
             $"Worker {worker.Name} stopped after {stopwatch.Elapsed.TotalSeconds:0.0} s: {worker.FetchedJobCount} job(s) run, " +
             $"{counter.Succeeded} succeeded, {counter.Raised} raised an error, {counter.Aborted} aborted"));
+        if (worker.AbandonedJobCount > 0)
+        {
+            context.Error.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"error: {worker.AbandonedJobCount} job(s) ignored their abort and were left running; they are recorded as retried or failed"));
+            return CliExitCodes.JobsAbandoned;
+        }
+
         return CliExitCodes.Success;
     }
 

@@ -41,7 +41,7 @@ internal sealed partial class NotificationListener : IAsyncDisposable
         _onNotification = onNotification;
         _options = options;
         _logger = logger;
-        _listenSql = string.Join("; ", GetChannels(queues).Select(c => "LISTEN " + StoreConnections.QuoteChannel(c)));
+        _listenSql = string.Join("; ", GetChannels(queues).Select(c => "LISTEN " + SqlIdentifier.Quote(c)));
     }
 
     /// <summary>How many times the listener connected (tests watch reconnections with it).</summary>

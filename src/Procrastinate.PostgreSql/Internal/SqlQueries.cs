@@ -103,8 +103,6 @@ internal static class SqlQueries
 
     public static string QueueingLocksOfJobs => Get("queueing_locks_of_jobs");
 
-    public static string DescribeCatalog => Get("describe_catalog");
-
     public static string FindQueueingLock => Get("find_queueing_lock");
 
     public static string DeferJobsTraced => TraceContext.Value["defer_jobs_traced"];

@@ -1,4 +1,5 @@
 using Npgsql;
+using Procrastinate.Storage;
 
 namespace Procrastinate.PostgreSql.Internal;
 
@@ -15,7 +16,15 @@ internal sealed class StoreConnections : IAsyncDisposable
         "The Procrastinate schema is missing from this database{0}: apply it with the command line's `schema --apply` " +
         "or PostgreSqlJobStore.ApplySchemaAsync().";
 
+    // The connection string keywords whose values are free text a message must never carry.
+    private static readonly string[] RedactedKeywords =
+    [
+        "Password", "SSL Password", "Passfile", "SSL Certificate", "SSL Key", "Root Certificate", "Options",
+        "Application Name", "Kerberos Service Name", "Search Path",
+    ];
+
     private readonly bool _ownsDataSource;
+    private readonly List<string> _redacted = [];
 
     public StoreConnections(PostgreSqlJobStoreOptions options)
     {
@@ -43,10 +52,19 @@ internal sealed class StoreConnections : IAsyncDisposable
             var builder = PostgreSqlConnectionString.Parse(options.ConnectionString);
             builder.Host ??= "localhost";
             var given = PostgreSqlConnectionString.GivenKeywords(builder);
+            foreach (var keyword in RedactedKeywords)
+            {
+                if (given.TryGetValue(keyword, out var value) && value?.ToString() is { Length: > 0 } text)
+                {
+                    _redacted.Add(text);
+                }
+            }
+
+            _redacted.Sort((a, b) => b.Length.CompareTo(a.Length));
             if (options.Schema is not null)
             {
-                ArgumentException.ThrowIfNullOrWhiteSpace(options.Schema, nameof(options));
-                builder.SearchPath = QuoteIdentifier(options.Schema);
+                SqlIdentifier.Validate(options.Schema, "schema name", nameof(options));
+                builder.SearchPath = SqlIdentifier.Quote(options.Schema);
             }
 
             if (builder.MaxAutoPrepare == 0)
@@ -73,7 +91,17 @@ internal sealed class StoreConnections : IAsyncDisposable
 
             dataSourceBuilder.EnableArrays();
             dataSourceBuilder.EnableTransportSecurity();
-            DataSource = dataSourceBuilder.Build();
+            try
+            {
+                DataSource = dataSourceBuilder.Build();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Npgsql refuses some combinations only here; its text is not passed on (it could quote a value).
+                throw new ArgumentException(
+                    "The connection string's settings cannot be used together (see the Npgsql connection string documentation).",
+                    nameof(options));
+            }
             _ownsDataSource = true;
         }
 
@@ -82,7 +110,16 @@ internal sealed class StoreConnections : IAsyncDisposable
         Host = parsed.Host ?? "localhost";
         Port = parsed.Port;
         Database = parsed.Database;
-        Schema = options.Schema ?? parsed.SearchPath;
+        if (options.Schema is not null)
+        {
+            SchemaNames = [options.Schema];
+        }
+        else if (parsed.SearchPath is { Length: > 0 } searchPath)
+        {
+            SchemaNames = SqlIdentifier.ParseSearchPath(searchPath) ?? throw new ArgumentException(
+                "The connection's search path cannot be read as a list of schema names (bare or double-quoted, separated by commas).",
+                nameof(options));
+        }
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -93,7 +130,11 @@ internal sealed class StoreConnections : IAsyncDisposable
 
     public string? Database { get; }
 
-    public string? Schema { get; }
+    /// <summary>The schema names of the search path, as PostgreSQL reads them; <see langword="null"/> for the server's default.</summary>
+    public IReadOnlyList<string>? SchemaNames { get; }
+
+    /// <summary>The search path for messages: the schema names, comma-separated; <see langword="null"/> for the server's default.</summary>
+    public string? Schema => SchemaNames is null ? null : string.Join(", ", SchemaNames);
 
     /// <summary>Opens a pooled connection; a failure names the host and port tried.</summary>
     public async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
@@ -105,15 +146,57 @@ internal sealed class StoreConnections : IAsyncDisposable
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or IOException
                                       && !cancellationToken.IsCancellationRequested)
         {
-            throw new ProcrastinateException(
-                $"Cannot connect to PostgreSQL at {Host}:{Port}{(Database is null ? string.Empty : $" (database '{Database}')")}: {e.Message}",
+            throw new StoreUnavailableException(
+                $"Cannot connect to PostgreSQL at {Host}:{Port}{(Database is null ? string.Empty : $" (database '{Database}')")}: {Redact(e.Message)}",
                 e);
         }
     }
 
-    /// <summary>The exception to throw instead of <paramref name="exception"/>, or <see langword="null"/> to rethrow it.</summary>
-    public Exception? Translate(PostgresException exception)
+    /// <summary>
+    /// <paramref name="message"/> with every free-text value of the connection string other than host, port, database
+    /// and user (password, paths, options, names) replaced, in case the driver or the server quoted one.
+    /// </summary>
+    public string Redact(string message)
     {
+        foreach (var value in _redacted)
+        {
+            message = message.Replace(value, "(not shown)", StringComparison.Ordinal);
+        }
+
+        return message;
+    }
+
+    /// <summary>
+    /// The contract exception for a driver error that is no statement's fault: the connection broke or the server
+    /// ended the session (SQLSTATE 57P01-57P03, class 08, or an I/O error); <see langword="null"/> for anything else.
+    /// </summary>
+    public StoreUnavailableException? TranslateConnectionLoss(NpgsqlException exception)
+    {
+        var lost = exception is PostgresException postgres
+            ? postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+                || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+            : exception.InnerException is not OperationCanceledException;
+        return lost
+            ? new StoreUnavailableException(
+                $"Lost the connection to PostgreSQL at {Host}:{Port}{(Database is null ? string.Empty : $" (database '{Database}')")}: " +
+                Redact(exception is PostgresException p ? $"{p.SqlState}: {p.MessageText}" : exception.Message),
+                exception)
+            : null;
+    }
+
+    /// <summary>The exception to throw instead of <paramref name="npgsqlException"/>, or <see langword="null"/> to rethrow it.</summary>
+    public Exception? Translate(NpgsqlException npgsqlException)
+    {
+        if (TranslateConnectionLoss(npgsqlException) is { } lost)
+        {
+            return lost;
+        }
+
+        if (npgsqlException is not PostgresException exception)
+        {
+            return null;
+        }
+
         if (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.ConstraintName == QueueingLockIndex)
         {
             return new AlreadyEnqueuedException(ParseKeyValue(exception.Detail), exception);
@@ -122,7 +205,7 @@ internal sealed class StoreConnections : IAsyncDisposable
         if (exception.SqlState == PostgresErrorCodes.UndefinedTable
             && exception.MessageText.Contains(TraceContextTable, StringComparison.Ordinal))
         {
-            return new ProcrastinateException(
+            return new SchemaUnusableException(
                 $"StoreTraceContext is on but the table {TraceContextTable} is missing: create it with " +
                 "PostgreSqlJobStore.Schema.ApplyTraceContextTableAsync(), or turn StoreTraceContext off.",
                 exception);
@@ -133,7 +216,7 @@ internal sealed class StoreConnections : IAsyncDisposable
             && exception.MessageText.Contains("procrastinate_", StringComparison.Ordinal))
         {
             var where = Schema is null ? string.Empty : $" (search path '{Schema}')";
-            return new ProcrastinateException(string.Format(System.Globalization.CultureInfo.InvariantCulture, ApplyHint, where), exception);
+            return new SchemaUnusableException(string.Format(System.Globalization.CultureInfo.InvariantCulture, ApplyHint, where), exception);
         }
 
         if (exception.SqlState == PostgresErrorCodes.RaiseException)
@@ -159,14 +242,6 @@ internal sealed class StoreConnections : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Quotes a PostgreSQL identifier when it is not a plain lowercase one.</summary>
-    public static string QuoteIdentifier(string identifier)
-    {
-        var plain = identifier.Length > 0 && (char.IsAsciiLetterLower(identifier[0]) || identifier[0] == '_')
-            && identifier.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_' || c == '$');
-        return plain ? identifier : "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_ownsDataSource)
@@ -189,7 +264,4 @@ internal sealed class StoreConnections : IAsyncDisposable
         var end = detail.LastIndexOf(Suffix, StringComparison.Ordinal);
         return start < 0 || end < start + Marker.Length ? null : detail[(start + Marker.Length)..end];
     }
-
-    /// <summary>A channel name as a quoted identifier for <c>LISTEN</c>.</summary>
-    internal static string QuoteChannel(string channel) => "\"" + channel.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -58,7 +58,7 @@ CREATE TABLE procrastinate_jobs (
     attempts integer NOT NULL DEFAULT 0,
     abort_requested boolean NOT NULL DEFAULT false,
     worker_id bigint REFERENCES procrastinate_workers (id) ON DELETE SET NULL,
-    CONSTRAINT check_not_todo_abort_requested CHECK (NOT (status = 'todo' AND abort_requested))
+    CONSTRAINT check_not_todo_abort_requested CHECK (NOT (status = 'todo' AND abort_requested = true))
 );
 
 CREATE TABLE procrastinate_periodic_defers (
@@ -145,10 +145,19 @@ BEGIN
 
     UPDATE procrastinate_periodic_defers SET job_id = new_job_id WHERE id = claim_id;
 
+    -- The older claims are locked in id order before they go, as Procrastinate 3.9 does, so that deferrers of any
+    -- implementation running this at once take the row locks in one order and cannot deadlock.
     DELETE FROM procrastinate_periodic_defers AS d
-    WHERE d.task_name = _task_name
-      AND d.periodic_id = _periodic_id
-      AND d.defer_timestamp < _defer_timestamp;
+    USING (
+        SELECT older.id
+        FROM procrastinate_periodic_defers AS older
+        WHERE older.task_name = _task_name
+          AND older.periodic_id = _periodic_id
+          AND older.defer_timestamp < _defer_timestamp
+        ORDER BY older.id
+        FOR UPDATE
+    ) AS locked
+    WHERE d.id = locked.id;
 
     RETURN new_job_id;
 END;
@@ -516,7 +525,7 @@ CREATE TRIGGER procrastinate_trigger_scheduled_events_v1
 
 CREATE TRIGGER procrastinate_trigger_abort_requested_events_v1
     AFTER UPDATE OF abort_requested ON procrastinate_jobs
-    FOR EACH ROW WHEN (OLD.abort_requested = false AND NEW.abort_requested = true)
+    FOR EACH ROW WHEN (NEW.abort_requested = true)
     EXECUTE FUNCTION procrastinate_trigger_abort_requested_events_procedure_v1();
 
 CREATE TRIGGER procrastinate_trigger_delete_jobs_v1

@@ -21,7 +21,7 @@ namespace Procrastinate.Testing.InMemory;
 public sealed partial class InMemoryJobStore : IJobStore
 {
     /// <summary>The longest task name, in characters (the column is <c>varchar(128)</c>).</summary>
-    public const int MaxTaskNameLength = 128;
+    public const int MaxTaskNameLength = JobRules.MaxTaskNameLength;
 
     private const long TicksPerMicrosecond = 10;
 
@@ -108,7 +108,7 @@ public sealed partial class InMemoryJobStore : IJobStore
     }
 
     /// <inheritdoc />
-    /// <exception cref="DbException">The worker is not registered (SQLSTATE 23503, as PostgreSQL's foreign key).</exception>
+    /// <exception cref="WorkerNotRegisteredException">The worker is not registered and there is a job to take.</exception>
     public ValueTask<IReadOnlyList<Job>> FetchJobsAsync(FetchJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -128,7 +128,7 @@ public sealed partial class InMemoryJobStore : IJobStore
                 .ToList();
             if (picked.Count > 0 && !_workers.ContainsKey(parameters.WorkerId))
             {
-                throw new UnknownWorkerException(parameters.WorkerId);
+                throw new WorkerNotRegisteredException(parameters.WorkerId);
             }
 
             foreach (var job in picked)
@@ -201,7 +201,7 @@ public sealed partial class InMemoryJobStore : IJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Queue is not null)
         {
-            DeferOptions.ValidateQueueName(parameters.Queue, nameof(parameters));
+            JobRules.ValidateQueueName(parameters.Queue, nameof(parameters));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -240,10 +240,11 @@ public sealed partial class InMemoryJobStore : IJobStore
             var now = Now();
             if (abort && job.Status is JobStatus.Todo or JobStatus.Doing)
             {
+                // As Procrastinate 3.9's triggers: an event for every request, a notification for the first only.
+                job.AddEvent("abort_requested", now);
                 if (!job.AbortRequested)
                 {
                     job.AbortRequested = true;
-                    job.AddEvent("abort_requested", now);
                     if (job.Status == JobStatus.Doing)
                     {
                         Notify(new JobNotification(JobNotificationKind.AbortRequested, job.Id), job.Queue);
@@ -488,15 +489,7 @@ public sealed partial class InMemoryJobStore : IJobStore
 
     private static JobToDefer Normalize(JobToDefer job)
     {
-        ArgumentNullException.ThrowIfNull(job);
-        ArgumentException.ThrowIfNullOrEmpty(job.TaskName, nameof(job));
-        if (job.TaskName.Length > MaxTaskNameLength)
-        {
-            throw new ArgumentException($"Task name '{job.TaskName}' is longer than {MaxTaskNameLength} characters.", nameof(job));
-        }
-
-        DeferOptions.ValidateQueueName(job.Queue, nameof(job));
-        ArgumentException.ThrowIfNullOrWhiteSpace(job.Args, nameof(job));
+        JobRules.Validate(job, nameof(job));
         return job with
         {
             Args = JsonbText.Normalize(job.Args, nameof(job)),
@@ -768,12 +761,5 @@ public sealed partial class InMemoryJobStore : IJobStore
         public long DeferTimestamp { get; } = deferTimestamp;
 
         public long? JobId { get; set; }
-    }
-
-    /// <summary>What PostgreSQL reports for a fetch by an unregistered worker: a foreign key violation.</summary>
-    private sealed class UnknownWorkerException(long workerId) : DbException(
-        $"Worker {workerId} is not registered (foreign key violation on procrastinate_jobs.worker_id); register it first.")
-    {
-        public override string SqlState => "23503";
     }
 }

@@ -25,4 +25,17 @@ internal struct Backoff
     /// <summary><paramref name="value"/> spread by ±10 % so that workers do not act in lockstep.</summary>
     public static TimeSpan Jitter(TimeSpan value) =>
         TimeSpan.FromTicks((long)(value.Ticks * (0.9 + (Random.Shared.NextDouble() * 0.2))));
+
+    /// <summary>Waits <paramref name="delay"/>; returns early, without throwing, when <paramref name="cancellationToken"/> fires.</summary>
+    public static async Task DelayAsync(TimeSpan delay, TimeProvider time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
 }

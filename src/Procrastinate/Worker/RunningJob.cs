@@ -5,6 +5,7 @@ internal sealed class RunningJob : IDisposable
 {
     private readonly CancellationTokenSource _abort = new();
     private int _abortReason = -1;
+    private int _outcomeTaken;
 
     public RunningJob(Job job)
     {
@@ -54,6 +55,12 @@ internal sealed class RunningJob : IDisposable
         });
         return true;
     }
+
+    /// <summary>
+    /// Claims the right to record this job's outcome; only the first caller gets it: the run when it ends, or the
+    /// shutdown that gives up on a run ignoring its abort (the run's own outcome is then dropped).
+    /// </summary>
+    public bool TakeOutcome() => Interlocked.Exchange(ref _outcomeTaken, 1) == 0;
 
     public void Dispose() => _abort.Dispose();
 }

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Procrastinate.Diagnostics;
 using Procrastinate.Storage;
 
 namespace Procrastinate;
@@ -14,34 +11,30 @@ namespace Procrastinate;
 /// <remarks>
 /// A worker runs once: call <see cref="RunAsync"/>, then <see cref="Stop"/> (or cancel the token) for a graceful
 /// stop, <see cref="Abort"/> to abort running jobs at once. Middleware reaches the worker running its job through
-/// <see cref="FromContext"/>, e.g. to stop it. <see cref="ProcrastinateApp.RunWorkerAsync"/> is the usual entry.
+/// <see cref="JobContext.Worker"/>, e.g. to stop it. <see cref="ProcrastinateApp.RunWorkerAsync"/> is the usual entry.
 /// </remarks>
 public sealed class Worker
 {
-    /// <summary>The key of <see cref="JobContext.AdditionalContext"/> under which each job finds its worker.</summary>
-    public const string ContextKey = "procrastinate.worker";
-
-    /// <summary>How many finishes one fetch records at most (the recorder writes the rest).</summary>
-    private const int MaxFinishesPerFetch = 100;
-
+    // This file is the lifecycle: start-up, registration, shutdown. The rooms it runs: FetchLoop (fetching and starting
+    // jobs), JobExecutor (one job), WorkerMaintenance (heartbeat, abort poll, stalled sweep), WorkerListener (LISTEN),
+    // WorkerSignals (SIGINT/SIGTERM) and OutcomeRecorder (writing outcomes).
     private readonly ProcrastinateApp _app;
     private readonly WorkerSettings _settings;
     private readonly IJobStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly IReadOnlyDictionary<string, object?> _additionalContext;
-    private readonly ConcurrentDictionary<long, RunningJob> _running = new();
+    private readonly RunningJobs _running;
+    private readonly WorkerIdentity _identity = new();
     private readonly WakeSignal _fetchSignal = new();
+    private readonly JobExecutor _executor;
+    private readonly WorkerMaintenance _maintenance;
+    private readonly WorkerListener _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abortingNow = new();
     private readonly TaskCompletionSource<long> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private OutcomeRecorder? _recorder;
     private int _runCalled;
-    private int _signals;
-    private int _abortCheckDue;
-    private long _fetchedJobs;
-    private long _workerId;
-    private long _lastHeartbeatTicks;
+    private int _abandonedJobs;
 
     /// <summary>Creates a worker for <paramref name="app"/>.</summary>
     /// <param name="app">The app whose store and tasks to use.</param>
@@ -54,14 +47,10 @@ public sealed class Worker
         _store = app.Store;
         _time = app.TimeProvider;
         _logger = app.LoggerFactory.CreateLogger("Procrastinate.Worker");
-        var context = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var pair in _settings.AdditionalContext ?? new Dictionary<string, object?>())
-        {
-            context[pair.Key] = pair.Value;
-        }
-
-        context[ContextKey] = this;
-        _additionalContext = context;
+        _running = new RunningJobs(_logger);
+        _executor = new JobExecutor(app, _settings, _logger, this);
+        _maintenance = new WorkerMaintenance(_store, _settings, _time, _logger, _running, _identity, _fetchSignal);
+        _listener = new WorkerListener(_store, _settings, _logger, _running, _fetchSignal, _maintenance);
     }
 
     /// <summary>The worker's name.</summary>
@@ -74,7 +63,7 @@ public sealed class Worker
     public int Concurrency => _settings.Concurrency;
 
     /// <summary>Its id in the store once registered, else <see langword="null"/>.</summary>
-    public long? Id => Interlocked.Read(ref _workerId) is var id && id != 0 ? id : null;
+    public long? Id => _identity.Id is var id && id != 0 ? id : null;
 
     /// <summary>
     /// Completes with the worker's id once it is registered and fetching; cancelled if it stops before that.
@@ -82,7 +71,7 @@ public sealed class Worker
     public Task<long> Started => _started.Task;
 
     /// <summary>When the store last recorded that this worker is alive (registration or heartbeat).</summary>
-    public DateTimeOffset? LastHeartbeat => Interlocked.Read(ref _lastHeartbeatTicks) is var t && t != 0 ? new(t, TimeSpan.Zero) : null;
+    public DateTimeOffset? LastHeartbeat => _identity.LastHeartbeat;
 
     /// <summary>How long without a heartbeat before other workers take this one for gone.</summary>
     public TimeSpan StalledWorkerTimeout => _settings.StalledWorkerTimeout;
@@ -91,17 +80,17 @@ public sealed class Worker
     public int RunningJobCount => _running.Count;
 
     /// <summary>How many jobs it has fetched so far.</summary>
-    public long FetchedJobCount => Interlocked.Read(ref _fetchedJobs);
+    public long FetchedJobCount => _running.StartedCount;
+
+    /// <summary>
+    /// How many jobs the worker gave up on at shutdown because they ignored their abort for
+    /// <see cref="WorkerOptions.ShutdownAbortTimeout"/>: their jobs were recorded as a retry or a failure and their runs
+    /// left behind (they end with the process). A command line exits with a distinct code when it is not 0.
+    /// </summary>
+    public int AbandonedJobCount => Volatile.Read(ref _abandonedJobs);
 
     /// <summary>Whether a stop was requested.</summary>
     public bool IsStopping => _stopping.IsCancellationRequested;
-
-    /// <summary>The worker running the job of <paramref name="context"/>, if a worker runs it.</summary>
-    public static Worker? FromContext(JobContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return context.AdditionalContext.TryGetValue(ContextKey, out var worker) ? worker as Worker : null;
-    }
 
     /// <summary>
     /// Stops gracefully: no new job is fetched, running jobs may finish (until
@@ -119,7 +108,7 @@ public sealed class Worker
     {
         RequestStop("abort requested");
         Cancel(_abortingNow);
-        var running = _running.Values.ToList();
+        var running = _running.Snapshot();
         if (running.Count > 0)
         {
             WorkerLog.AbortingNow(_logger, running.Count);
@@ -127,7 +116,7 @@ public sealed class Worker
 
         foreach (var job in running)
         {
-            AbortJob(job, AbortReason.Shutdown);
+            _running.Abort(job, AbortReason.Shutdown);
         }
 
         _recorder?.GiveUp();
@@ -148,19 +137,30 @@ public sealed class Worker
         }
 
         using var stopOnCancel = cancellationToken.Register(() => RequestStop("cancellation requested"));
-        var signalHandlers = InstallSignalHandlers();
+        using var signals = WorkerSignals.Install(_settings.InstallSignalHandlers, _logger, RequestStop, Abort);
         try
         {
             // Independent start-up round trips run at once, each on its own connection: registration first, so that
             // it takes the pooled connection (if any) and hands it to the first fetch; the listener and the first
-            // sweep for stalled jobs open their own. The first fetch does not wait for the listener: see StartListeningAsync.
+            // sweep for stalled jobs open their own. The first fetch does not wait for the listener: see
+            // WorkerListener.StartAsync.
             var registering = RegisterAsync();
-            var listening = _settings.ListenNotify ? StartListeningAsync() : null;
-            var firstSweep = _settings.RecoverStalledJobs ? SweepStalledJobsAtStartAsync() : null;
+            var listening = _settings.ListenNotify ? _listener.StartAsync(_stopping.Token) : null;
+            var firstSweep = _settings.RecoverStalledJobs ? _maintenance.SweepStalledJobsAtStartAsync(_stopping.Token) : null;
             var workerId = await registering.ConfigureAwait(false);
             if (workerId is not { } id)
             {
-                await AbandonStartAsync(listening, firstSweep).ConfigureAwait(false);
+                // Stopped before it was registered: the start-up calls still running end, the listener stops.
+                if (firstSweep is not null)
+                {
+                    await firstSweep.ConfigureAwait(false);
+                }
+
+                if (listening is not null)
+                {
+                    await _listener.StopAsync(listening).ConfigureAwait(false);
+                }
+
                 return;
             }
 
@@ -168,19 +168,13 @@ public sealed class Worker
         }
         finally
         {
-            foreach (var handler in signalHandlers)
-            {
-                handler.Dispose();
-            }
-
             _started.TrySetCanceled(CancellationToken.None);
         }
     }
 
     private async Task RunRegisteredAsync(long workerId, Task<IAsyncDisposable?>? listening, Task<bool>? firstSweep)
     {
-        Interlocked.Exchange(ref _workerId, workerId);
-        Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
+        _identity.Registered(workerId, _time.GetUtcNow());
         var recorder = new OutcomeRecorder(_store, _time, _logger, _fetchSignal.Set);
         _recorder = recorder;
         if (_abortingNow.IsCancellationRequested)
@@ -190,40 +184,30 @@ public sealed class Worker
 
         var recording = recorder.RunAsync();
         using var sideLoopsCts = new CancellationTokenSource();
-        var subscription = listening is null ? null : new PendingSubscription(listening);
-        var sideToken = sideLoopsCts.Token;
-        List<Task> sideLoops =
-        [
-            SideLoopAsync("Heartbeat", _settings.UpdateHeartbeatInterval, false,
-                UpdateHeartbeatAsync, sideToken),
-            SideLoopAsync("Polling for aborts", _settings.AbortJobPollingInterval, false, PollAbortsAsync, sideToken),
-            new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideToken),
-        ];
-        if (firstSweep is not null)
-        {
-            sideLoops.Add(RecoverStalledJobsLoopAsync(firstSweep, sideToken));
-        }
-
+        var sideLoops = _maintenance.Start(firstSweep, sideLoopsCts.Token);
+        sideLoops.Add(new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideLoopsCts.Token));
         var queuesDisplay = Queues is null ? "all queues" : "queues " + string.Join(", ", Queues);
         WorkerLog.StartWorker(_logger, Name, workerId, queuesDisplay, Concurrency);
         _started.TrySetResult(workerId);
         try
         {
             recorder.StartSharing();
-            await FetchLoopAsync(workerId).ConfigureAwait(false);
+            var fetchLoop = new FetchLoop(
+                _store, _settings, _time, _logger, _running, _executor, recorder, _fetchSignal, _identity, _maintenance, RequestStop);
+            await fetchLoop.RunAsync(_stopping.Token).ConfigureAwait(false);
         }
         finally
         {
             recorder.StopSharing();
             // Heartbeats go on while jobs finish, so that no other worker takes them for stalled.
-            await WaitForRunningJobsAsync().ConfigureAwait(false);
+            await WaitForRunningJobsAsync(recorder).ConfigureAwait(false);
             recorder.Complete();
             await recording.ConfigureAwait(false);
             await sideLoopsCts.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(sideLoops).ConfigureAwait(false);
-            if (subscription is not null)
+            if (listening is not null)
             {
-                await DisposeQuietlyAsync(subscription).ConfigureAwait(false);
+                await _listener.StopAsync(listening).ConfigureAwait(false);
             }
 
             await UnregisterAsync().ConfigureAwait(false);
@@ -255,356 +239,19 @@ public sealed class Worker
             {
                 var delay = backoff.Next();
                 WorkerLog.StoreCallFailed(_logger, "Registering the worker", delay.TotalSeconds, exception);
-                await DelayAsync(delay, stop).ConfigureAwait(false);
+                await Backoff.DelayAsync(delay, _time, stop).ConfigureAwait(false);
             }
         }
 
         return null;
     }
 
-    private async Task FetchLoopAsync(long workerId)
-    {
-        var stop = _stopping.Token;
-        var backoff = default(Backoff);
-        var recorder = _recorder!;
-        var finishes = new List<JobCompletion>();
-        var takeFinishes = true;
-        var fetchFailed = false;
-        var coalesced = false;
-        while (!stop.IsCancellationRequested)
-        {
-            if (Interlocked.Exchange(ref _abortCheckDue, 0) == 1)
-            {
-                await CheckAbortsMissedWhileNotListeningAsync().ConfigureAwait(false);
-            }
-
-            var free = Concurrency - _running.Count;
-            if (free > 0)
-            {
-                if (free < Concurrency && !coalesced)
-                {
-                    // Runs about to end (queued behind this loop on the thread pool) then join this fetch: one round
-                    // trip for several slots rather than one each. A yield costs microseconds, not a wait.
-                    coalesced = true;
-                    await Task.Yield();
-                    continue;
-                }
-
-                coalesced = false;
-                if (fetchFailed && await FindJobsOfFailedFetchesAsync(workerId).ConfigureAwait(false) is { } taken)
-                {
-                    fetchFailed = taken.Count > free;
-                    if (taken.Count > 0)
-                    {
-                        var start = taken.Take(free).ToList();
-                        WorkerLog.RunningJobsOfFailedFetch(_logger, start.Count, string.Join(", ", start.Select(j => j.Id)));
-                        foreach (var job in start)
-                        {
-                            StartJob(job, workerId);
-                        }
-
-                        continue;
-                    }
-                }
-
-                // The runs that ended since the last fetch are recorded in the same round trip (and transaction).
-                finishes.Clear();
-                if (takeFinishes)
-                {
-                    recorder.TakeShared(finishes, MaxFinishesPerFetch);
-                }
-
-                takeFinishes = true;
-
-                // Taken before the fetch: an outcome recorded on its own while the fetch runs may release a lock the
-                // fetch already skipped, so an empty fetch proves the queues caught up only if nothing else was in
-                // flight (the finishes sent with the fetch are recorded before it looks).
-                var idleBeforeFetch = _running.IsEmpty && recorder.Pending == finishes.Count;
-                IReadOnlyList<Job> jobs;
-                try
-                {
-                    // Not cancellable: a fetch cancelled after the store marked jobs as running would strand them.
-                    var parameters = new FetchJobsParams(workerId, Queues, free);
-                    jobs = finishes.Count == 0
-                        ? await _store.FetchJobsAsync(parameters, CancellationToken.None).ConfigureAwait(false)
-                        : await _store.FinishAndFetchJobsAsync(finishes, parameters, CancellationToken.None).ConfigureAwait(false);
-                    recorder.Recorded(finishes.Count);
-                    backoff.Reset();
-                }
-                catch (Exception exception) when (exception is not OutOfMemoryException && finishes.Count > 0)
-                {
-                    // The recorder writes these alone, with its retries; the next fetch goes without finishes, so that
-                    // its own failure, if any, takes the back-off below.
-                    WorkerLog.FinishAndFetchFailed(_logger, finishes.Count, exception);
-                    recorder.Return(finishes);
-                    takeFinishes = false;
-                    fetchFailed = true;
-                    continue;
-                }
-                catch (Exception exception) when (exception is not OutOfMemoryException)
-                {
-                    fetchFailed = true;
-                    var delay = backoff.Next();
-                    WorkerLog.StoreCallFailed(_logger, "Fetching jobs", delay.TotalSeconds, exception);
-                    await DelayAsync(delay, stop).ConfigureAwait(false);
-                    if (IsUnknownWorker(exception) && await RegisterAgainAsync().ConfigureAwait(false) is { } newId)
-                    {
-                        workerId = newId;
-                    }
-
-                    continue;
-                }
-
-                foreach (var job in jobs)
-                {
-                    StartJob(job, workerId);
-                }
-
-                if (jobs.Count == free)
-                {
-                    // A full batch: more may be waiting; fetch again as soon as a slot is free.
-                    continue;
-                }
-
-                if (jobs.Count == 0 && !_settings.Wait && idleBeforeFetch)
-                {
-                    RequestStop("no job left to run (wait = false)");
-                    break;
-                }
-            }
-
-            await _fetchSignal.WaitAsync(Backoff.Jitter(_settings.FetchJobPollingInterval), _time, stop)
-                .ConfigureAwait(false);
-        }
-    }
-
     /// <summary>
-    /// The jobs that failed fetches took all the same: a fetch whose answer is lost with its connection after the
-    /// database committed it leaves jobs doing under this worker, whose heartbeat keeps them from stalled-job recovery,
-    /// so nobody else would ever run them. Returns them (priority, then id order), or <see langword="null"/> when it
-    /// cannot tell yet: while outcomes wait to be recorded, a job that just ended here still reads doing.
+    /// Waits for the running jobs: until <see cref="WorkerOptions.ShutdownGracefulTimeout"/>, then aborts them and waits
+    /// <see cref="WorkerOptions.ShutdownAbortTimeout"/> more (at most 1 s after an immediate abort), then gives up on
+    /// those that ignore the abort. Always ends.
     /// </summary>
-    private async Task<List<Job>?> FindJobsOfFailedFetchesAsync(long workerId)
-    {
-        // Running ids first, then pending outcomes: a job ending in between has already handed over its outcome.
-        var running = _running.Keys.ToHashSet();
-        if (_recorder!.Pending > 0)
-        {
-            return null;
-        }
-
-        IReadOnlyList<Job> doing;
-        try
-        {
-            doing = await _store.ListJobsAsync(new JobFilter { WorkerId = workerId, Status = JobStatus.Doing }, CancellationToken.None)
-                .ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // Tried again after the next fetch; that fetch, failing too, takes the back-off.
-            WorkerLog.StoreCallFailed(_logger, "Looking for jobs of a failed fetch", 0, exception);
-            return null;
-        }
-
-        return doing.Where(job => !running.Contains(job.Id))
-            .OrderByDescending(job => job.Priority)
-            .ThenBy(job => job.Id)
-            .ToList();
-    }
-
-    /// <summary>
-    /// Whether a fetch failed because this worker's row is gone: another worker pruned it after an outage longer than
-    /// <see cref="WorkerOptions.StalledWorkerTimeout"/> (PostgreSQL reports a foreign key violation, SQLSTATE 23503).
-    /// </summary>
-    private static bool IsUnknownWorker(Exception exception) =>
-        exception is System.Data.Common.DbException { SqlState: "23503" };
-
-    /// <summary>Registers a new id after the old one was pruned; heartbeats and fetches use it from then on.</summary>
-    private async Task<long?> RegisterAgainAsync()
-    {
-        try
-        {
-            var newId = await _store.RegisterWorkerAsync(CancellationToken.None).ConfigureAwait(false);
-            WorkerLog.RegisteredAgain(_logger, Interlocked.Exchange(ref _workerId, newId), newId);
-            return newId;
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            WorkerLog.StoreCallFailed(_logger, "Registering the worker again", 0, exception);
-            return null;
-        }
-    }
-
-    private void StartJob(Job job, long workerId)
-    {
-        Interlocked.Increment(ref _fetchedJobs);
-        var running = new RunningJob(job);
-        _running[job.Id] = running;
-        running.Completion = Task.Run(() => RunJobAsync(running, workerId));
-    }
-
-    private async Task RunJobAsync(RunningJob running, long workerId)
-    {
-        var job = running.Job;
-        using var activity = ProcrastinateInstrumentation.StartRun(job);
-        using var scope = _logger.BeginScope(new JobLogScope(job, Name, workerId));
-        var outcome = JobOutcome.Finished(new JobCompletion(job.Id, JobStatus.Failed, _settings.DeleteJobs == DeleteJobsCondition.Always));
-        try
-        {
-            var startTimestamp = _time.GetTimestamp();
-            _app.Tasks.TryGet(job.TaskName, out var task);
-            var context = new JobContext(
-                _app,
-                job,
-                task,
-                Name,
-                Queues,
-                _time.GetUtcNow(),
-                _additionalContext,
-                () => running.AbortReason,
-                running.CancellationToken);
-            WorkerLog.StartJob(_logger, job.CallString);
-            Exception? error = null;
-            try
-            {
-                if (task is null)
-                {
-                    throw new TaskNotFoundException(job.TaskName, _app.Tasks.SuggestNames(job.TaskName));
-                }
-
-                await BuildPipeline(context, task)().ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                error = exception;
-            }
-
-            var seconds = _time.GetElapsedTime(startTimestamp).TotalSeconds;
-            outcome = Decide(running, task, error, seconds);
-            ProcrastinateInstrumentation.EndRun(activity, job, outcome, error, seconds);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // A fault of the worker's own (not of the task): the job fails rather than staying in doing.
-            WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", 0, exception);
-            ProcrastinateInstrumentation.EndRun(activity, job, outcome, exception, 0);
-        }
-        finally
-        {
-            // Hand the outcome over before freeing the slot, so that "nothing running, nothing pending" means done.
-            _recorder!.Add(outcome);
-            _running.TryRemove(job.Id, out _);
-            running.Dispose();
-            _fetchSignal.Set();
-        }
-    }
-
-    private Func<ValueTask<object?>> BuildPipeline(JobContext context, TaskDefinition task)
-    {
-        Func<ValueTask<object?>> next = () => task.Invoke(context);
-        next = Wrap(next, task.Middleware, context);
-        return Wrap(next, _settings.Middleware, context);
-
-        static Func<ValueTask<object?>> Wrap(
-            Func<ValueTask<object?>> inner, IReadOnlyList<JobMiddleware> middleware, JobContext context)
-        {
-            for (var i = middleware.Count - 1; i >= 0; i--)
-            {
-                var current = middleware[i];
-                var next = inner;
-                inner = () => current(context, next);
-            }
-
-            return inner;
-        }
-    }
-
-    private JobOutcome Decide(RunningJob running, TaskDefinition? task, Exception? error, double seconds)
-    {
-        var job = running.Job;
-        if (error is null)
-        {
-            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Success", seconds, null);
-            return Finish(job, JobStatus.Succeeded);
-        }
-
-        if (task is null || error is TaskNotFoundException or TaskArgumentsException)
-        {
-            if (task is null)
-            {
-                WorkerLog.TaskNotFound(_logger, job.TaskName, job.Id);
-            }
-
-            WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", seconds, error);
-            return Finish(job, JobStatus.Failed);
-        }
-
-        AbortReason? abortReason = error switch
-        {
-            JobAbortedException aborted => aborted.Reason ?? running.AbortReason ?? AbortReason.UserRequest,
-            OperationCanceledException when running.AbortReason is { } reason => reason,
-            _ => null,
-        };
-        if (abortReason == AbortReason.UserRequest)
-        {
-            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Aborted", seconds, null);
-            return Finish(job, JobStatus.Aborted);
-        }
-
-        var retry = GetRetry(task, job, error);
-        if (retry is not null)
-        {
-            var outcome = abortReason is null ? "Error, to retry" : "Aborted, to retry";
-            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, outcome, seconds, error);
-            return JobOutcome.Retried(retry);
-        }
-
-        if (abortReason is not null)
-        {
-            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Aborted", seconds, null);
-            return Finish(job, JobStatus.Aborted);
-        }
-
-        WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", seconds, error);
-        return Finish(job, JobStatus.Failed);
-    }
-
-    private RetryJobParams? GetRetry(TaskDefinition task, Job job, Exception error)
-    {
-        if (task.RetryStrategy is not { } strategy)
-        {
-            return null;
-        }
-
-        try
-        {
-            if (strategy.GetRetryDecision(error, job) is not { } decision)
-            {
-                return null;
-            }
-
-            var retryAt = decision.ResolveRetryAt(_time.GetUtcNow());
-            return new RetryJobParams(job.Id, retryAt, decision.Priority, decision.Queue, decision.Lock);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            WorkerLog.RetryStrategyFailed(_logger, task.Name, job.Id, exception);
-            return null;
-        }
-    }
-
-    private JobOutcome Finish(Job job, JobStatus status)
-    {
-        var delete = _settings.DeleteJobs switch
-        {
-            DeleteJobsCondition.Always => true,
-            DeleteJobsCondition.Successful => status == JobStatus.Succeeded,
-            _ => false,
-        };
-        return JobOutcome.Finished(new JobCompletion(job.Id, status, delete));
-    }
-
-    private async Task WaitForRunningJobsAsync()
+    private async Task WaitForRunningJobsAsync(OutcomeRecorder recorder)
     {
         if (_running.IsEmpty)
         {
@@ -614,238 +261,84 @@ public sealed class Worker
         WorkerLog.WaitingForJobs(_logger, _running.Count);
         using (var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(_abortingNow.Token))
         {
-            var all = Task.WhenAll(_running.Values.Select(job => job.Completion));
+            var all = _running.WhenAllEnded();
             var timeout = _settings.ShutdownGracefulTimeout ?? Timeout.InfiniteTimeSpan;
             var first = await Task.WhenAny(all, Task.Delay(timeout, _time, timeoutCts.Token)).ConfigureAwait(false);
             await timeoutCts.CancelAsync().ConfigureAwait(false);
             if (first != all && !_abortingNow.IsCancellationRequested)
             {
-                var running = _running.Values.ToList();
+                var running = _running.Snapshot();
                 WorkerLog.GracefulTimeoutReached(_logger, timeout.TotalSeconds, running.Count);
                 foreach (var job in running)
                 {
-                    AbortJob(job, AbortReason.Shutdown);
+                    _running.Abort(job, AbortReason.Shutdown);
                 }
             }
         }
 
+        // Every job left is aborted now; those that ignore it get a bounded wait, shortened by an immediate abort.
+        var waitStart = _time.GetTimestamp();
+        using var waitCts = new CancellationTokenSource();
+        var deadline = Task.Delay(AbortWait(), _time, waitCts.Token);
+        var abortedNow = _abortingNow.IsCancellationRequested
+            ? Task.Delay(Timeout.InfiniteTimeSpan, _time, waitCts.Token)
+            : Task.Delay(Timeout.InfiniteTimeSpan, _time, _abortingNow.Token);
         while (!_running.IsEmpty)
         {
-            await Task.WhenAll(_running.Values.Select(job => job.Completion)).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask UpdateHeartbeatAsync(CancellationToken cancellationToken)
-    {
-        await _store.UpdateHeartbeatAsync(Interlocked.Read(ref _workerId), cancellationToken).ConfigureAwait(false);
-        Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
-    }
-
-    private async ValueTask PollAbortsAsync(CancellationToken cancellationToken)
-    {
-        if (_running.IsEmpty)
-        {
-            return;
-        }
-
-        var ids = await _store.ListJobsToAbortAsync(null, cancellationToken).ConfigureAwait(false);
-        foreach (var id in ids)
-        {
-            if (_running.TryGetValue(id, out var running))
+            var ended = _running.WhenAllEnded();
+            var first = await Task.WhenAny(ended, deadline, abortedNow).ConfigureAwait(false);
+            if (first == deadline)
             {
-                AbortJob(running, AbortReason.UserRequest);
-            }
-        }
-    }
-
-    private async ValueTask RecoverStalledJobsAsync(CancellationToken cancellationToken)
-    {
-        // A heartbeat first: after an outage longer than the stalled timeout, this worker must not take its own
-        // running jobs for stalled.
-        await _store.UpdateHeartbeatAsync(Interlocked.Read(ref _workerId), cancellationToken).ConfigureAwait(false);
-        var ids = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, cancellationToken).ConfigureAwait(false);
-        if (ids.Count > 0)
-        {
-            WorkerLog.StalledJobsRecovered(_logger, ids.Count, string.Join(", ", ids));
-            _fetchSignal.Set();
-        }
-    }
-
-    /// <summary>
-    /// Listens, then wakes the fetch loop. Fetching starts without waiting for the listener, so a job deferred after a
-    /// fetch but before LISTEN took effect sends a notification nobody hears; the fetch that this wake-up causes, which
-    /// starts after LISTEN took effect, finds it (and every later job notifies).
-    /// </summary>
-    private async Task<IAsyncDisposable?> StartListeningAsync()
-    {
-        var subscription = await ListenAsync().ConfigureAwait(false);
-        if (subscription is not null)
-        {
-            Volatile.Write(ref _abortCheckDue, 1);
-        }
-
-        _fetchSignal.Set();
-        return subscription;
-    }
-
-    /// <summary>
-    /// Likewise for aborts: a job fetched before LISTEN took effect (or while the listener was reconnecting) may have
-    /// had its abort requested unheard, and the abort poll may be far away. The fetch loop looks once, after LISTEN
-    /// took effect and after any fetch in flight (so every job it started is known); an abort requested later notifies.
-    /// </summary>
-    private async Task CheckAbortsMissedWhileNotListeningAsync()
-    {
-        try
-        {
-            await PollAbortsAsync(_stopping.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // The abort poll finds them later.
-            WorkerLog.StoreCallFailed(_logger, "Polling for aborts", 0, exception);
-        }
-    }
-
-    /// <summary>
-    /// The first sweep for stalled jobs, concurrent with registration (it needs no worker id: this worker has no job
-    /// yet). Returns whether it ran; if not, the sweep loop starts with a sweep, as it would have without this one.
-    /// </summary>
-    private async Task<bool> SweepStalledJobsAtStartAsync()
-    {
-        try
-        {
-            var ids = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, _stopping.Token).ConfigureAwait(false);
-            if (ids.Count > 0)
-            {
-                WorkerLog.StalledJobsRecovered(_logger, ids.Count, string.Join(", ", ids));
-                _fetchSignal.Set();
-            }
-
-            return true;
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            return false;
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            WorkerLog.StoreCallFailed(_logger, "Recovering stalled jobs", 0, exception);
-            return false;
-        }
-    }
-
-    private async Task RecoverStalledJobsLoopAsync(Task<bool> firstSweep, CancellationToken token)
-    {
-        var swept = await firstSweep.ConfigureAwait(false);
-        await SideLoopAsync("Recovering stalled jobs", _settings.StalledJobsSweepInterval, !swept, RecoverStalledJobsAsync, token)
-            .ConfigureAwait(false);
-    }
-
-    /// <summary>The worker stopped before it was registered: the start-up calls still running end, the listener stops.</summary>
-    private async Task AbandonStartAsync(Task<IAsyncDisposable?>? listening, Task<bool>? firstSweep)
-    {
-        if (firstSweep is not null)
-        {
-            await firstSweep.ConfigureAwait(false);
-        }
-
-        if (listening is not null)
-        {
-            await DisposeQuietlyAsync(new PendingSubscription(listening)).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<IAsyncDisposable?> ListenAsync()
-    {
-        try
-        {
-            return await _store.ListenAsync(Queues, OnNotification, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            return null;
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            WorkerLog.ListenFailed(_logger, _settings.FetchJobPollingInterval.TotalSeconds, exception);
-            return null;
-        }
-    }
-
-    private ValueTask OnNotification(JobNotification notification)
-    {
-        switch (notification.Kind)
-        {
-            case JobNotificationKind.JobInserted:
-                _fetchSignal.Set();
                 break;
-            case JobNotificationKind.ListeningResumed:
-                Volatile.Write(ref _abortCheckDue, 1);
-                _fetchSignal.Set();
-                break;
-            case JobNotificationKind.AbortRequested when _running.TryGetValue(notification.JobId, out var running):
-                AbortJob(running, AbortReason.UserRequest);
-                break;
+            }
+
+            if (first == abortedNow)
+            {
+                var left = AbortWait() - _time.GetElapsedTime(waitStart);
+                deadline = Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, waitCts.Token);
+                abortedNow = Task.Delay(Timeout.InfiniteTimeSpan, _time, waitCts.Token);
+            }
         }
 
-        return ValueTask.CompletedTask;
-    }
-
-    private void AbortJob(RunningJob running, AbortReason reason)
-    {
-        if (running.Abort(reason))
+        await waitCts.CancelAsync().ConfigureAwait(false);
+        if (!_running.IsEmpty)
         {
-            WorkerLog.AbortJob(_logger, running.Job.Id, reason);
+            AbandonRunningJobs(recorder, _time.GetElapsedTime(waitStart));
         }
     }
+
+    /// <summary>How long aborted jobs get to end: the option, at most 1 s after an immediate abort.</summary>
+    private TimeSpan AbortWait() =>
+        _abortingNow.IsCancellationRequested && WorkerSettings.ImmediateAbortTimeout < _settings.ShutdownAbortTimeout
+            ? WorkerSettings.ImmediateAbortTimeout
+            : _settings.ShutdownAbortTimeout;
 
     /// <summary>
-    /// Runs <paramref name="body"/> every <paramref name="interval"/> (jittered) until cancelled. A failure is logged
-    /// and retried sooner, with back-off; it never ends the loop or the worker.
+    /// Records the jobs still running as retried or failed (never left doing by a process that exits) and stops
+    /// waiting for their runs, whose own outcomes are dropped.
     /// </summary>
-    private async Task SideLoopAsync(
-        string name, TimeSpan interval, bool runFirst, Func<CancellationToken, ValueTask> body, CancellationToken token)
+    private void AbandonRunningJobs(OutcomeRecorder recorder, TimeSpan waited)
     {
-        var backoff = default(Backoff);
-        var delay = runFirst ? TimeSpan.Zero : Backoff.Jitter(interval);
-        while (true)
+        var left = _running.Snapshot();
+        WorkerLog.AbandoningJobs(_logger, left.Count, Math.Round(waited.TotalSeconds, 3), string.Join(", ", left.Select(j => j.Job.Id)));
+        foreach (var running in left)
         {
-            if (delay > TimeSpan.Zero)
+            if (running.TakeOutcome())
             {
-                await DelayAsync(delay, token).ConfigureAwait(false);
+                recorder.Add(_executor.Abandon(running, _identity.Id, waited));
+                Interlocked.Increment(ref _abandonedJobs);
             }
 
-            if (token.IsCancellationRequested)
-            {
-                return;
-            }
-
-            try
-            {
-                await body(token).ConfigureAwait(false);
-                backoff.Reset();
-                delay = Backoff.Jitter(interval);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception) when (exception is not OutOfMemoryException)
-            {
-                var next = backoff.Next();
-                delay = next < interval ? next : Backoff.Jitter(interval);
-                WorkerLog.StoreCallFailed(_logger, name, delay.TotalSeconds, exception);
-            }
+            _running.Remove(running.Job.Id);
         }
+
+        // The process may exit right after: outcomes that cannot be written get one more attempt, not endless retries.
+        recorder.GiveUp();
     }
 
     private async Task UnregisterAsync()
     {
-        var workerId = Interlocked.Read(ref _workerId);
+        var workerId = _identity.Id;
         try
         {
             await _store.UnregisterWorkerAsync(workerId, CancellationToken.None).ConfigureAwait(false);
@@ -853,30 +346,6 @@ public sealed class Worker
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             WorkerLog.UnregisterFailed(_logger, workerId, exception);
-        }
-    }
-
-    private async Task DisposeQuietlyAsync(IAsyncDisposable subscription)
-    {
-        try
-        {
-            await subscription.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            WorkerLog.StoreCallFailed(_logger, "Stopping to listen", 0, exception);
-        }
-    }
-
-    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
         }
     }
 
@@ -900,55 +369,6 @@ public sealed class Worker
         catch (AggregateException)
         {
             // Callbacks of the worker's own never throw; nothing else registers on these sources.
-        }
-    }
-
-    private List<PosixSignalRegistration> InstallSignalHandlers()
-    {
-        if (!_settings.InstallSignalHandlers)
-        {
-            return [];
-        }
-
-        try
-        {
-            return
-            [
-                PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
-                PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
-            ];
-        }
-        catch (Exception exception) when (exception is PlatformNotSupportedException or IOException)
-        {
-            WorkerLog.SkipSignalHandlers(_logger, exception.Message);
-            return [];
-        }
-    }
-
-    private void OnSignal(PosixSignalContext context)
-    {
-        // Handled here: the process ends when RunAsync returns, not at the signal.
-        context.Cancel = true;
-        WorkerLog.SignalReceived(_logger, context.Signal.ToString());
-        if (Interlocked.Increment(ref _signals) == 1)
-        {
-            RequestStop($"{context.Signal} received; a second signal aborts running jobs");
-        }
-        else
-        {
-            Abort();
-        }
-    }
-
-    /// <summary>A subscription still being set up: disposing it waits for the set-up, then stops listening.</summary>
-    private sealed class PendingSubscription(Task<IAsyncDisposable?> listening) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            if (await listening.ConfigureAwait(false) is { } subscription)
-            {
-                await subscription.DisposeAsync().ConfigureAwait(false);
-            }
         }
     }
 }

@@ -64,6 +64,10 @@ internal static partial class WorkerLog
         Message = "Fetching jobs together with {JobCount} finish(es) failed; recording the finishes alone")]
     public static partial void FinishAndFetchFailed(ILogger logger, int jobCount, Exception exception);
 
+    [LoggerMessage(EventId = 116, Level = LogLevel.Error,
+        Message = "Gave up waiting for {JobCount} aborted job(s) after {WaitSeconds} s: {JobIds}; they are recorded as retried or failed, and their runs are left behind")]
+    public static partial void AbandoningJobs(ILogger logger, int jobCount, double waitSeconds, string jobIds);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Starting job {CallString}")]
     public static partial void StartJob(ILogger logger, string callString);
 

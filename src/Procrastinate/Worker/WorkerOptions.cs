@@ -27,6 +27,14 @@ public sealed record WorkerOptions
     /// <summary>How long shutdown waits for running jobs before aborting them; forever by default.</summary>
     public TimeSpan? ShutdownGracefulTimeout { get; init; }
 
+    /// <summary>
+    /// How long shutdown still waits for jobs it aborted at <see cref="ShutdownGracefulTimeout"/> before it gives up on
+    /// those that ignore the abort: their jobs are recorded as a retry or a failure per their retry strategy, and the
+    /// worker stops (see <see cref="Worker.AbandonedJobCount"/>); 5 s by default. After <see cref="Worker.Abort"/> or a
+    /// second signal the worker waits 1 s at most.
+    /// </summary>
+    public TimeSpan? ShutdownAbortTimeout { get; init; }
+
     /// <summary>Whether to wake up on database notifications; <see langword="true"/> by default.</summary>
     public bool? ListenNotify { get; init; }
 
@@ -68,6 +76,7 @@ public sealed record WorkerOptions
             FetchJobPollingInterval = FetchJobPollingInterval ?? defaults.FetchJobPollingInterval,
             AbortJobPollingInterval = AbortJobPollingInterval ?? defaults.AbortJobPollingInterval,
             ShutdownGracefulTimeout = ShutdownGracefulTimeout ?? defaults.ShutdownGracefulTimeout,
+            ShutdownAbortTimeout = ShutdownAbortTimeout ?? defaults.ShutdownAbortTimeout,
             ListenNotify = ListenNotify ?? defaults.ListenNotify,
             DeleteJobs = DeleteJobs ?? defaults.DeleteJobs,
             AdditionalContext = AdditionalContext ?? defaults.AdditionalContext,

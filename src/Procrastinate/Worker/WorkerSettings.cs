@@ -19,7 +19,11 @@ internal sealed record WorkerSettings
         StalledWorkerTimeout = TimeSpan.FromSeconds(30),
         RecoverStalledJobs = true,
         InstallSignalHandlers = true,
+        ShutdownAbortTimeout = TimeSpan.FromSeconds(5),
     };
+
+    /// <summary>The most an immediate abort (<see cref="Worker.Abort"/>, a second signal) waits for aborted jobs.</summary>
+    public static readonly TimeSpan ImmediateAbortTimeout = TimeSpan.FromSeconds(1);
 
     public required IReadOnlyList<string>? Queues { get; init; }
 
@@ -34,6 +38,8 @@ internal sealed record WorkerSettings
     public required TimeSpan AbortJobPollingInterval { get; init; }
 
     public required TimeSpan? ShutdownGracefulTimeout { get; init; }
+
+    public required TimeSpan ShutdownAbortTimeout { get; init; }
 
     public required bool ListenNotify { get; init; }
 
@@ -69,6 +75,7 @@ internal sealed record WorkerSettings
             FetchJobPollingInterval = merged.FetchJobPollingInterval!.Value,
             AbortJobPollingInterval = merged.AbortJobPollingInterval!.Value,
             ShutdownGracefulTimeout = merged.ShutdownGracefulTimeout,
+            ShutdownAbortTimeout = merged.ShutdownAbortTimeout!.Value,
             ListenNotify = merged.ListenNotify!.Value,
             DeleteJobs = merged.DeleteJobs!.Value,
             AdditionalContext = merged.AdditionalContext,
@@ -98,6 +105,11 @@ internal sealed record WorkerSettings
             throw new ArgumentException("ShutdownGracefulTimeout cannot be negative.", nameof(WorkerOptions.ShutdownGracefulTimeout));
         }
 
+        if (ShutdownAbortTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException("ShutdownAbortTimeout cannot be negative.", nameof(WorkerOptions.ShutdownAbortTimeout));
+        }
+
         if (StalledWorkerTimeout <= UpdateHeartbeatInterval)
         {
             // A live worker would look stalled between two heartbeats and its jobs would run twice.
@@ -109,6 +121,12 @@ internal sealed record WorkerSettings
         if (Queues is { Count: 0 })
         {
             throw new ArgumentException("Queues cannot be empty; use null for all queues.", nameof(WorkerOptions.Queues));
+        }
+
+        foreach (var queue in Queues ?? [])
+        {
+            // A queue no job can have would leave the worker idle forever.
+            Storage.JobRules.ValidateQueueName(queue, nameof(WorkerOptions.Queues));
         }
     }
 

@@ -141,15 +141,15 @@ public sealed class ConnectionStringParsingTests
     }
 
     [Theory]
-    [InlineData("postgresql://u:" + Password + "@h/db?foo=bar", "'foo' is not one Procrastinate reads; known parameters: host, port")]
-    [InlineData("postgresql://u:" + Password + "@h/db?SSLMODE=require", "'SSLMODE' is not one Procrastinate reads")]
-    [InlineData("postgresql://u:" + Password + "@h/db?hostaddr=10.0.0.1", "'hostaddr' is not one Procrastinate reads")]
-    [InlineData("postgresql://u:" + Password + "@h/db?sslmode=bogus", "'sslmode' has an invalid value 'bogus': expected one of disable, allow, prefer, require, verify-ca, verify-full")]
-    [InlineData("postgresql://u:" + Password + "@h/db?sslmode=3", "'sslmode' has an invalid value '3'")]
-    [InlineData("postgresql://u:" + Password + "@h/db?connect_timeout=soon", "'connect_timeout' has an invalid value 'soon': expected a whole number of seconds")]
-    [InlineData("postgresql://u:" + Password + "@h/db?keepalives=yes", "'keepalives' has an invalid value 'yes': expected one of 0, 1")]
-    [InlineData("postgresql://u:" + Password + "@h/db?ssl=false", "'ssl' has an invalid value 'false'")]
-    [InlineData("postgresql://u:" + Password + "@h/db?require_auth=md5,kerberos", "'require_auth' has an invalid value 'md5,kerberos': expected a list of password")]
+    [InlineData("postgresql://u:" + Password + "@h/db?foo=bar", "(a word that is not a libpq keyword; not shown, as it may be part of a password) is not one Procrastinate reads; known parameters: host, port")]
+    [InlineData("postgresql://u:" + Password + "@h/db?SSLMODE=require", "not shown, as it may be part of a password) is not one Procrastinate reads")]
+    [InlineData("postgresql://u:" + Password + "@h/db?hostaddr=10.0.0.1", "not shown, as it may be part of a password) is not one Procrastinate reads")]
+    [InlineData("postgresql://u:" + Password + "@h/db?sslmode=bogus", "'sslmode' has an invalid value: expected one of disable, allow, prefer, require, verify-ca, verify-full")]
+    [InlineData("postgresql://u:" + Password + "@h/db?sslmode=3", "'sslmode' has an invalid value: expected")]
+    [InlineData("postgresql://u:" + Password + "@h/db?connect_timeout=soon", "'connect_timeout' has an invalid value: expected a whole number of seconds")]
+    [InlineData("postgresql://u:" + Password + "@h/db?keepalives=yes", "'keepalives' has an invalid value: expected one of 0, 1")]
+    [InlineData("postgresql://u:" + Password + "@h/db?ssl=false", "'ssl' has an invalid value: only ssl=true is read")]
+    [InlineData("postgresql://u:" + Password + "@h/db?require_auth=md5,kerberos", "'require_auth' has an invalid value: expected a list of password")]
     [InlineData("postgresql://u:" + Password + "@h/db?port=0", "'port' has an invalid value '0'")]
     [InlineData("postgresql://u:" + Password + "@h/db?application_name", "'application_name' has no value")]
     [InlineData("postgresql://u:" + Password + "@h/db?app%20name=x", "A URI parameter's name is not a libpq keyword")]
@@ -158,24 +158,24 @@ public sealed class ConnectionStringParsingTests
     [InlineData("postgresql://u:" + Password + "@[::1/db", "An IPv6 host of the URI is not written [address]")]
     [InlineData("postgresql://u:" + Password + "@h1,,h2/db", "A host of the host list is empty")]
     [InlineData("postgresql://u:" + Password + "@h1,h2/db?port=1,2,3", "The DSN gives 3 ports for 2 hosts")]
-    [InlineData("postgresql://u:" + Password + "@h/db?target_session_attrs=read-write", "Target session attributes 'read-write' need several hosts")]
+    [InlineData("postgresql://u:" + Password + "@h/db?target_session_attrs=read-write", "Target session attributes other than 'any' need several hosts")]
     [InlineData("postgresql://u:" + Password + "@h/db%ZZ", "The percent-encoding of the URI's database name is invalid")]
     [InlineData("postgresql://u:" + Password + "@h/db%00", "The percent-encoding of the URI's database name is invalid")]
     [InlineData("postgresql://u:" + Password + "@h/db%FF", "The percent-encoding of the URI's database name is not valid UTF-8")]
     [InlineData("postgresql://u:" + Password + "%ZZ@h/db", "The percent-encoding of the URI's password is invalid")]
     [InlineData("postgresql://u:" + Password + "%C3@h/db", "The percent-encoding of the URI's password is not valid UTF-8")]
     [InlineData("postgresql://u@h/db?password=" + Password + "%ZZ", "The percent-encoding of the URI parameter 'password' is invalid")]
-    [InlineData("postgresql://u@h/db?sslpassword=" + Password + "&sslmode=x", "'sslmode' has an invalid value 'x'")]
-    [InlineData("Host=h;Password=" + Password + ";Bogus=1", "The connection string cannot be read: Couldn't set bogus")]
-    [InlineData("Host=h;Password=" + Password + ";Port=abc", "The connection string cannot be read: Couldn't set port")]
-    [InlineData("Host=h;Password=" + Password + ";Target Session Attributes=primary", "Target session attributes 'primary' need several hosts")]
+    [InlineData("postgresql://u@h/db?sslpassword=" + Password + "&sslmode=x", "'sslmode' has an invalid value: expected")]
+    [InlineData("Host=h;Password=" + Password + ";Bogus=1", "The connection string holds a keyword Npgsql does not know (not shown")]
+    [InlineData("Host=h;Password=" + Password + ";Port=abc", "The connection string's Port has an invalid value 'abc'.")]
+    [InlineData("Host=h;Password=" + Password + ";Target Session Attributes=primary", "Target session attributes other than 'any' need several hosts")]
     [InlineData("Host=h Password=" + Password, "The connection string's host holds a space")]
-    [InlineData("Host=h;Password=" + Password + ";Database", "The connection string cannot be read: Format of the initialization string")]
+    [InlineData("Host=h;Password=" + Password + ";Database", "The connection string cannot be read: expected an Npgsql")]
     [InlineData("host=h password=" + Password + " dbname", "The keyword 'dbname' of the libpq 'key=value' connection string has no value")]
     [InlineData("host=h password='" + Password, "The keyword 'password' of the libpq 'key=value' connection string has no value, or its quote is not closed")]
-    [InlineData("host=h dbname=d foo=" + Password, "The keyword 'foo' of the libpq connection string is not one Procrastinate reads")]
+    [InlineData("host=h dbname=d foo=" + Password, "of the libpq connection string is not one Procrastinate reads")]
     [InlineData("host=h password=" + Password + " port=x", "The keyword 'port' of the libpq connection string has an invalid value 'x'")]
-    [InlineData("host=h password=" + Password + " sslmode=on", "The keyword 'sslmode' of the libpq connection string has an invalid value 'on'")]
+    [InlineData("host=h password=" + Password + " sslmode=on", "The keyword 'sslmode' of the libpq connection string has an invalid value: expected")]
     public void BadDsn_IsAClearArgumentException_WithoutThePassword(string dsn, string expected)
     {
         var error = Assert.Throws<ArgumentException>(() => PostgreSqlConnectionString.Parse(dsn, NoEnvironment));
@@ -202,9 +202,9 @@ public sealed class ConnectionStringParsingTests
 
     [Theory]
     [InlineData("PGPORT", "abc", "The environment variable PGPORT has an invalid value 'abc': expected a number from 1 to 65535")]
-    [InlineData("PGSSLMODE", "always", "The environment variable PGSSLMODE has an invalid value 'always': expected one of disable")]
-    [InlineData("PGCONNECT_TIMEOUT", "-1", "The environment variable PGCONNECT_TIMEOUT has an invalid value '-1'")]
-    [InlineData("PGTARGETSESSIONATTRS", "sometimes", "The environment variable PGTARGETSESSIONATTRS has an invalid value 'sometimes'")]
+    [InlineData("PGSSLMODE", "always", "The environment variable PGSSLMODE has an invalid value: expected one of disable")]
+    [InlineData("PGCONNECT_TIMEOUT", "-1", "The environment variable PGCONNECT_TIMEOUT has an invalid value: expected")]
+    [InlineData("PGTARGETSESSIONATTRS", "sometimes", "The environment variable PGTARGETSESSIONATTRS has an invalid value: expected")]
     public void BadVariable_IsAClearArgumentException(string variable, string value, string expected)
     {
         var error = Assert.Throws<ArgumentException>(
@@ -219,7 +219,7 @@ public sealed class ConnectionStringParsingTests
     {
         await using var fromUri = new PostgreSqlJobStore(new PostgreSqlJobStoreOptions { ConnectionString = "postgres://u@h:6000/shop", Schema = "billing" });
         var builder = new NpgsqlConnectionStringBuilder(fromUri.DataSource.ConnectionString);
-        Assert.Equal(("h", 6000, "shop", "u", "billing"), (builder.Host, builder.Port, builder.Database, builder.Username, builder.SearchPath));
+        Assert.Equal(("h", 6000, "shop", "u", "\"billing\""), (builder.Host, builder.Port, builder.Database, builder.Username, builder.SearchPath));
 
         var error = Assert.Throws<ArgumentException>(() => new PostgreSqlJobStore("postgresql://u:" + Password + "@h/db?sslmode=nope"));
         Assert.Contains("'sslmode'", error.Message, StringComparison.Ordinal);

@@ -8,6 +8,8 @@ namespace Procrastinate.PostgreSql.Tests.Contract;
 
 public sealed class PostgreSqlDeferContract(DatabaseFixture database) : DeferContract(new PostgreSqlHarness(database)), IClassFixture<DatabaseFixture>;
 
+public sealed class PostgreSqlRulesContract(DatabaseFixture database) : RulesContract(new PostgreSqlHarness(database)), IClassFixture<DatabaseFixture>;
+
 public sealed class PostgreSqlFetchContract(DatabaseFixture database) : FetchContract(new PostgreSqlHarness(database)), IClassFixture<DatabaseFixture>;
 
 public sealed class PostgreSqlTransitionContract(DatabaseFixture database) : TransitionContract(new PostgreSqlHarness(database)), IClassFixture<DatabaseFixture>;

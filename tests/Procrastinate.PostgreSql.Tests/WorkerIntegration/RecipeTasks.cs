@@ -36,7 +36,7 @@ public static partial class RecipeTasks
             catch (TException exception)
             {
                 logger.LogCritical(exception, "Job {JobId} hit a fatal error; stopping worker {Worker}", context.Job.Id, context.WorkerName);
-                Worker.FromContext(context)?.Stop();
+                context.Worker?.Stop();
                 throw;
             }
         };

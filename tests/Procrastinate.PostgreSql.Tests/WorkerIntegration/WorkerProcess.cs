@@ -16,16 +16,24 @@ internal sealed class WorkerProcess : IDisposable
         _process = process;
     }
 
-    public static WorkerProcess Start(string connectionString, TimeSpan heartbeat) => Start(
-        Path.Combine(AppContext.BaseDirectory, "Procrastinate.TestWorker.dll"),
-        new Dictionary<string, string>
+    /// <summary>Runs the test worker; <paramref name="settings"/> adds <c>PROCRASTINATE_TEST_WORKER_*</c> variables (name without the prefix).</summary>
+    public static WorkerProcess Start(string connectionString, TimeSpan heartbeat, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var environment = new Dictionary<string, string>
         {
             ["PROCRASTINATE_TEST_WORKER_DSN"] = connectionString,
             ["PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS"] = heartbeat.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment["PROCRASTINATE_TEST_WORKER_" + name] = value;
+        }
+
+        return Start(Path.Combine(AppContext.BaseDirectory, "Procrastinate.TestWorker.dll"), environment);
+    }
 
     /// <summary>Runs <c>dotnet <paramref name="dll"/></c> in the dll's directory (where its appsettings.json is).</summary>
-    public static WorkerProcess Start(string dll, IReadOnlyDictionary<string, string> environment)
+    public static WorkerProcess Start(string dll, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? arguments = null)
     {
         Assert.True(File.Exists(dll), $"The worker is not built: {dll}");
         var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -36,6 +44,11 @@ internal sealed class WorkerProcess : IDisposable
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
         startInfo.ArgumentList.Add(dll);
+        foreach (var argument in arguments ?? [])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
         foreach (var (name, value) in environment)
         {
             startInfo.Environment[name] = value;
@@ -76,6 +89,23 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>Waits for the process to exit on its own; returns its exit code, failing with the output after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The process did not exit within {timeout}. Output:{Environment.NewLine}{Output}");
+        }
+
+        // The no-argument wait also drains the redirected output, so Output is complete.
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: the process ends at once, with no chance to clean up.</summary>
     public async Task KillAsync()
     {
@@ -86,24 +116,16 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>SIGTERM, as a service manager stops a service; returns the exit code, failing with the output.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill!.WaitForExitAsync();
-            Assert.True(kill.ExitCode == 0, $"kill -TERM {_process.Id} failed with {kill.ExitCode}");
-        }
+        await SignalAsync("TERM");
+        return await WaitForExitAsync(timeout);
+    }
 
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"The worker did not exit within {timeout} of SIGTERM. Output:{Environment.NewLine}{Output}");
-        }
-
-        // The no-argument wait also drains the redirected output, so Output is complete.
-        await _process.WaitForExitAsync();
-        return _process.ExitCode;
+    /// <summary>Sends the signal <paramref name="name"/> (TERM, INT…) without waiting for the process.</summary>
+    public async Task SignalAsync(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill!.WaitForExitAsync();
+        Assert.True(kill.ExitCode == 0, $"kill -{name} {_process.Id} failed with {kill.ExitCode}");
     }
 
     public void Dispose()

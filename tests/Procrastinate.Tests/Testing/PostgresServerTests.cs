@@ -58,6 +58,26 @@ public sealed class PostgresServerTests
     }
 
     [Fact]
+    public async Task StartAsync_LeavesAYoungClusterWhoseOwnerIsNotWrittenYet()
+    {
+        // What another process's claim looked like between creating the directory and writing its owner: a start
+        // in this window deleted the cluster under its owner (issue 18, item 6).
+        var claiming = Path.Combine(Path.GetTempPath(), "procrastinate-pg-claiming" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(claiming);
+        await File.WriteAllTextAsync(Path.Combine(claiming, "owner.pid"), "");
+        try
+        {
+            await using var server = await PostgresServer.StartAsync();
+
+            Assert.True(Directory.Exists(claiming));
+        }
+        finally
+        {
+            Directory.Delete(claiming, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Connect_DropsOnlyTheDatabasesItCreated()
     {
         var shared = await PostgresServer.GetSharedAsync();

@@ -38,7 +38,7 @@ public class WorkerMiddlewareTests
         JobMiddleware stopper = async (context, next) =>
         {
             var result = await next();
-            Worker.FromContext(context)!.Stop();
+            context.Worker!.Stop();
             return result;
         };
 

@@ -194,7 +194,7 @@ public class WorkerRunTests
         Assert.Equal("w1", seen.WorkerName);
         Assert.Equal(["default"], seen.WorkerQueues);
         Assert.Equal("conn", seen.AdditionalContext["db"]);
-        Assert.NotNull(Worker.FromContext(seen));
+        Assert.NotNull(seen.Worker);
         Assert.Same(kit.Tasks.Get("look"), seen.Task);
         Assert.Null(seen.AbortReason);
     }

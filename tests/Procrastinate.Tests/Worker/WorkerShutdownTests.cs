@@ -53,6 +53,65 @@ public class WorkerShutdownTests
         Assert.Equal(slowAttempts, slowJob.Attempts);
     }
 
+    [Theory]
+    [InlineData(false, JobStatus.Failed)]
+    [InlineData(true, JobStatus.Todo)]
+    public async Task JobIgnoringItsAbort_IsLeftAfterTheAbortTimeout_AndRecordedPerItsRetryStrategy(bool retries, JobStatus status)
+    {
+        var kit = new WorkerTestKit();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        kit.AddTask("stubborn", async _ =>
+        {
+            started.TrySetResult();
+            await release.Task; // Never looks at its token.
+            return null;
+        }, retries ? new RetryStrategy(maxAttempts: 3, waitSeconds: 3600) : null);
+        var id = await kit.DeferAsync("stubborn");
+        var worker = kit.StartWorker(new WorkerOptions
+        {
+            ShutdownGracefulTimeout = TimeSpan.FromMilliseconds(100),
+            ShutdownAbortTimeout = TimeSpan.FromMilliseconds(100),
+        }, out var run);
+        await started.Task.WaitAsync(WorkerTestKit.WaitLimit);
+
+        worker.Stop();
+        await run.WaitAsync(WorkerTestKit.WaitLimit);
+
+        Assert.Equal(1, worker.AbandonedJobCount);
+        Assert.Equal(status, await kit.StatusAsync(id));
+        Assert.Contains(kit.Logs.Records, r => r.Message.StartsWith("Gave up waiting for 1 aborted job(s)", StringComparison.Ordinal));
+        Assert.Empty(await kit.Store.ListJobsAsync(new Storage.JobFilter { Status = JobStatus.Doing }));
+
+        // The run that ends later records nothing: the job keeps the outcome the shutdown gave it.
+        release.SetResult();
+        await Eventually.TrueAsync(() => kit.Logs.Records.Count(r => r.Message.Contains("ended with status", StringComparison.Ordinal)) == 2, "the late run to end");
+        Assert.Equal(status, await kit.StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task Abort_EndsTheRun_EvenWhenAJobIgnoresIt_AndALongAbortTimeout()
+    {
+        var kit = new WorkerTestKit();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        kit.AddTask("stubborn", async _ =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite); // Never looks at its token.
+            return null;
+        });
+        var id = await kit.DeferAsync("stubborn");
+        var worker = kit.StartWorker(new WorkerOptions { ShutdownAbortTimeout = TimeSpan.FromHours(1) }, out var run);
+        await started.Task.WaitAsync(WorkerTestKit.WaitLimit);
+
+        worker.Stop();
+        worker.Abort();
+        await run.WaitAsync(WorkerTestKit.WaitLimit);
+
+        Assert.Equal(1, worker.AbandonedJobCount);
+        Assert.Equal(JobStatus.Failed, await kit.StatusAsync(id));
+    }
+
     [Fact]
     public async Task StopWithoutTimeout_WaitsForRunningJobs()
     {

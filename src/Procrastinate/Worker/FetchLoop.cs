@@ -1,0 +1,254 @@
+using Microsoft.Extensions.Logging;
+using Procrastinate.Storage;
+
+namespace Procrastinate;
+
+/// <summary>
+/// A worker's producer: fetches up to the free slots' worth of jobs (recording ended runs in the same round trip),
+/// starts each on the <see cref="JobExecutor"/> and hands its outcome to the <see cref="OutcomeRecorder"/>. It wakes on
+/// the fetch signal (a notification, a freed slot, a recovered stalled job) or a jittered poll, fetches again at once
+/// after a full batch, and backs off while the store fails.
+/// </summary>
+internal sealed class FetchLoop
+{
+    /// <summary>How many finishes one fetch records at most (the recorder writes the rest).</summary>
+    private const int MaxFinishesPerFetch = 100;
+
+    private readonly IJobStore _store;
+    private readonly WorkerSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RunningJobs _running;
+    private readonly JobExecutor _executor;
+    private readonly OutcomeRecorder _recorder;
+    private readonly WakeSignal _fetchSignal;
+    private readonly WorkerIdentity _identity;
+    private readonly WorkerMaintenance _maintenance;
+    private readonly Action<string> _requestStop;
+
+    public FetchLoop(
+        IJobStore store,
+        WorkerSettings settings,
+        TimeProvider time,
+        ILogger logger,
+        RunningJobs running,
+        JobExecutor executor,
+        OutcomeRecorder recorder,
+        WakeSignal fetchSignal,
+        WorkerIdentity identity,
+        WorkerMaintenance maintenance,
+        Action<string> requestStop)
+    {
+        _store = store;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+        _running = running;
+        _executor = executor;
+        _recorder = recorder;
+        _fetchSignal = fetchSignal;
+        _identity = identity;
+        _maintenance = maintenance;
+        _requestStop = requestStop;
+    }
+
+    /// <summary>
+    /// Fetches and starts jobs until <paramref name="stop"/> fires (or, when <see cref="WorkerOptions.Wait"/> is false,
+    /// until the queues are empty, which requests the stop). Returns without waiting for the jobs it started.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var concurrency = _settings.Concurrency;
+        var workerId = _identity.Id;
+        var backoff = default(Backoff);
+        var finishes = new List<JobCompletion>();
+        var takeFinishes = true;
+        var fetchFailed = false;
+        var coalesced = false;
+        while (!stop.IsCancellationRequested)
+        {
+            await _maintenance.CheckAbortsIfDueAsync(stop).ConfigureAwait(false);
+            var free = concurrency - _running.Count;
+            if (free > 0)
+            {
+                if (free < concurrency && !coalesced)
+                {
+                    // Runs about to end (queued behind this loop on the thread pool) then join this fetch: one round
+                    // trip for several slots rather than one each. A yield costs microseconds, not a wait.
+                    coalesced = true;
+                    await Task.Yield();
+                    continue;
+                }
+
+                coalesced = false;
+                if (fetchFailed && await FindJobsOfFailedFetchesAsync(workerId).ConfigureAwait(false) is { } taken)
+                {
+                    fetchFailed = taken.Count > free;
+                    if (taken.Count > 0)
+                    {
+                        var start = taken.Take(free).ToList();
+                        WorkerLog.RunningJobsOfFailedFetch(_logger, start.Count, string.Join(", ", start.Select(j => j.Id)));
+                        foreach (var job in start)
+                        {
+                            StartJob(job, workerId);
+                        }
+
+                        continue;
+                    }
+                }
+
+                // The runs that ended since the last fetch are recorded in the same round trip (and transaction).
+                finishes.Clear();
+                if (takeFinishes)
+                {
+                    _recorder.TakeShared(finishes, MaxFinishesPerFetch);
+                }
+
+                takeFinishes = true;
+
+                // Taken before the fetch: an outcome recorded on its own while the fetch runs may release a lock the
+                // fetch already skipped, so an empty fetch proves the queues caught up only if nothing else was in
+                // flight (the finishes sent with the fetch are recorded before it looks).
+                var idleBeforeFetch = _running.IsEmpty && _recorder.Pending == finishes.Count;
+                IReadOnlyList<Job> jobs;
+                try
+                {
+                    // Not cancellable: a fetch cancelled after the store marked jobs as running would strand them.
+                    var parameters = new FetchJobsParams(workerId, _settings.Queues, free);
+                    jobs = finishes.Count == 0
+                        ? await _store.FetchJobsAsync(parameters, CancellationToken.None).ConfigureAwait(false)
+                        : await _store.FinishAndFetchJobsAsync(finishes, parameters, CancellationToken.None).ConfigureAwait(false);
+                    _recorder.Recorded(finishes.Count);
+                    backoff.Reset();
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException && finishes.Count > 0)
+                {
+                    // The recorder writes these alone, with its retries; the next fetch goes without finishes, so that
+                    // its own failure, if any, takes the back-off below.
+                    WorkerLog.FinishAndFetchFailed(_logger, finishes.Count, exception);
+                    _recorder.Return(finishes);
+                    takeFinishes = false;
+                    fetchFailed = true;
+                    continue;
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    fetchFailed = true;
+                    var delay = backoff.Next();
+                    WorkerLog.StoreCallFailed(_logger, "Fetching jobs", delay.TotalSeconds, exception);
+                    await Backoff.DelayAsync(delay, _time, stop).ConfigureAwait(false);
+                    if (IsUnknownWorker(exception) && await RegisterAgainAsync().ConfigureAwait(false) is { } newId)
+                    {
+                        workerId = newId;
+                    }
+
+                    continue;
+                }
+
+                foreach (var job in jobs)
+                {
+                    StartJob(job, workerId);
+                }
+
+                if (jobs.Count == free)
+                {
+                    // A full batch: more may be waiting; fetch again as soon as a slot is free.
+                    continue;
+                }
+
+                if (jobs.Count == 0 && !_settings.Wait && idleBeforeFetch)
+                {
+                    _requestStop("no job left to run (wait = false)");
+                    break;
+                }
+            }
+
+            await _fetchSignal.WaitAsync(Backoff.Jitter(_settings.FetchJobPollingInterval), _time, stop)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a fetch failed because this worker's row is gone: another worker pruned it after an outage longer than
+    /// <see cref="WorkerOptions.StalledWorkerTimeout"/>.
+    /// </summary>
+    private static bool IsUnknownWorker(Exception exception) => exception is Storage.WorkerNotRegisteredException;
+
+    /// <summary>
+    /// The jobs that failed fetches took all the same: a fetch whose answer is lost with its connection after the
+    /// database committed it leaves jobs doing under this worker, whose heartbeat keeps them from stalled-job recovery,
+    /// so nobody else would ever run them. Returns them (priority, then id order), or <see langword="null"/> when it
+    /// cannot tell yet: while outcomes wait to be recorded, a job that just ended here still reads doing.
+    /// </summary>
+    private async Task<List<Job>?> FindJobsOfFailedFetchesAsync(long workerId)
+    {
+        // Running ids first, then pending outcomes: a job ending in between has already handed over its outcome.
+        var running = _running.Ids();
+        if (_recorder.Pending > 0)
+        {
+            return null;
+        }
+
+        IReadOnlyList<Job> doing;
+        try
+        {
+            doing = await _store.ListJobsAsync(new JobFilter { WorkerId = workerId, Status = JobStatus.Doing }, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Tried again after the next fetch; that fetch, failing too, takes the back-off.
+            WorkerLog.StoreCallFailed(_logger, "Looking for jobs of a failed fetch", 0, exception);
+            return null;
+        }
+
+        return doing.Where(job => !running.Contains(job.Id))
+            .OrderByDescending(job => job.Priority)
+            .ThenBy(job => job.Id)
+            .ToList();
+    }
+
+    /// <summary>Registers a new id after the old one was pruned; heartbeats and fetches use it from then on.</summary>
+    private async Task<long?> RegisterAgainAsync()
+    {
+        try
+        {
+            var newId = await _store.RegisterWorkerAsync(CancellationToken.None).ConfigureAwait(false);
+            WorkerLog.RegisteredAgain(_logger, _identity.RegisteredAgain(newId), newId);
+            return newId;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            WorkerLog.StoreCallFailed(_logger, "Registering the worker again", 0, exception);
+            return null;
+        }
+    }
+
+    private void StartJob(Job job, long workerId)
+    {
+        var running = new RunningJob(job);
+        _running.Add(running);
+        running.Completion = Task.Run(() => RunJobAsync(running, workerId));
+    }
+
+    private async Task RunJobAsync(RunningJob running, long workerId)
+    {
+        JobOutcome? outcome = null;
+        try
+        {
+            outcome = await _executor.RunAsync(running, workerId).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Hand the outcome over before freeing the slot, so that "nothing running, nothing pending" means done.
+            if (running.TakeOutcome())
+            {
+                _recorder.Add(outcome ?? _executor.FailedByWorker(running.Job));
+            }
+
+            _running.Remove(running.Job.Id);
+            running.Dispose();
+            _fetchSignal.Set();
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using Microsoft.Extensions.Logging;
+using Procrastinate.Diagnostics;
+using Procrastinate.Storage;
+
+namespace Procrastinate;
+
+/// <summary>
+/// Runs one job: wraps its task in the worker's and the task's middleware, runs it, and decides the outcome to record
+/// (success, failure, abort, or a retry per the task's strategy), logging the job's start and end. It knows neither the
+/// fetch loop nor the store: the caller records the outcome.
+/// </summary>
+internal sealed class JobExecutor
+{
+    private readonly ProcrastinateApp _app;
+    private readonly WorkerSettings _settings;
+    private readonly Worker? _worker;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IReadOnlyDictionary<string, object?>? _additionalContext;
+
+    /// <param name="app">The app whose tasks to run.</param>
+    /// <param name="settings">The worker's settings: name, queues, middleware, additional context, deletion.</param>
+    /// <param name="logger">Where the job's start and end are logged.</param>
+    /// <param name="worker">The worker each job's <see cref="JobContext.Worker"/> names, if any.</param>
+    public JobExecutor(ProcrastinateApp app, WorkerSettings settings, ILogger logger, Worker? worker)
+    {
+        _app = app;
+        _settings = settings;
+        _worker = worker;
+        _time = app.TimeProvider;
+        _logger = logger;
+        _additionalContext = settings.AdditionalContext is { } context
+            ? new Dictionary<string, object?>(context, StringComparer.Ordinal)
+            : null;
+    }
+
+    /// <summary>
+    /// Runs the job of <paramref name="running"/> and returns its outcome. Never throws (but for
+    /// <see cref="OutOfMemoryException"/>): a fault of the worker's own fails the job rather than leave it doing.
+    /// </summary>
+    /// <param name="running">The job, with the means to abort it.</param>
+    /// <param name="workerId">The worker's id in the store, for the job's log scope.</param>
+    public async Task<JobOutcome> RunAsync(RunningJob running, long workerId)
+    {
+        var job = running.Job;
+        using var activity = ProcrastinateInstrumentation.StartRun(job);
+        using var scope = _logger.BeginScope(new JobLogScope(job, _settings.Name, workerId));
+        var outcome = FailedByWorker(job);
+        try
+        {
+            var startTimestamp = _time.GetTimestamp();
+            _app.Tasks.TryGet(job.TaskName, out var task);
+            var context = new JobContext(
+                _app,
+                job,
+                task,
+                _settings.Name,
+                _settings.Queues,
+                _time.GetUtcNow(),
+                _additionalContext,
+                () => running.AbortReason,
+                running.CancellationToken)
+            {
+                Worker = _worker,
+            };
+            WorkerLog.StartJob(_logger, job.CallString);
+            Exception? error = null;
+            try
+            {
+                if (task is null)
+                {
+                    throw new TaskNotFoundException(job.TaskName, _app.Tasks.SuggestNames(job.TaskName));
+                }
+
+                await BuildPipeline(context, task)().ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                error = exception;
+            }
+
+            var seconds = _time.GetElapsedTime(startTimestamp).TotalSeconds;
+            outcome = Decide(running, task, error, seconds);
+            ProcrastinateInstrumentation.EndRun(activity, job, outcome, error, seconds);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // A fault of the worker's own (not of the task): the job fails rather than staying in doing.
+            WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", 0, exception);
+            ProcrastinateInstrumentation.EndRun(activity, job, outcome, exception, 0);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// The outcome of a run the worker gives up on at shutdown because it ignored its abort: a retry when the task's
+    /// strategy allows one, else a failure (the run goes on unrecorded until the process ends).
+    /// </summary>
+    public JobOutcome Abandon(RunningJob running, long workerId, TimeSpan waited)
+    {
+        var job = running.Job;
+        _app.Tasks.TryGet(job.TaskName, out var task);
+        var error = new TimeoutException(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"The job ignored its abort ({running.AbortReason}) for {waited.TotalSeconds:0.###} s; the worker stopped without it."));
+        using var scope = _logger.BeginScope(new JobLogScope(job, _settings.Name, workerId));
+        return Decide(running, task, error, seconds: 0);
+    }
+
+    /// <summary>The outcome of a run the worker itself failed: the job fails.</summary>
+    public JobOutcome FailedByWorker(Job job) =>
+        JobOutcome.Finished(new JobCompletion(job.Id, JobStatus.Failed, _settings.DeleteJobs == DeleteJobsCondition.Always));
+
+    private Func<ValueTask<object?>> BuildPipeline(JobContext context, TaskDefinition task)
+    {
+        Func<ValueTask<object?>> next = () => task.Invoke(context);
+        next = Wrap(next, task.Middleware, context);
+        return Wrap(next, _settings.Middleware, context);
+
+        static Func<ValueTask<object?>> Wrap(
+            Func<ValueTask<object?>> inner, IReadOnlyList<JobMiddleware> middleware, JobContext context)
+        {
+            for (var i = middleware.Count - 1; i >= 0; i--)
+            {
+                var current = middleware[i];
+                var next = inner;
+                inner = () => current(context, next);
+            }
+
+            return inner;
+        }
+    }
+
+    private JobOutcome Decide(RunningJob running, TaskDefinition? task, Exception? error, double seconds)
+    {
+        var job = running.Job;
+        if (error is null)
+        {
+            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Success", seconds, null);
+            return Finish(job, JobStatus.Succeeded);
+        }
+
+        if (task is null || error is TaskNotFoundException or TaskArgumentsException)
+        {
+            if (task is null)
+            {
+                WorkerLog.TaskNotFound(_logger, job.TaskName, job.Id);
+            }
+
+            WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", seconds, error);
+            return Finish(job, JobStatus.Failed);
+        }
+
+        AbortReason? abortReason = error switch
+        {
+            JobAbortedException aborted => aborted.Reason ?? running.AbortReason ?? AbortReason.UserRequest,
+            OperationCanceledException when running.AbortReason is { } reason => reason,
+            _ => null,
+        };
+        if (abortReason == AbortReason.UserRequest)
+        {
+            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Aborted", seconds, null);
+            return Finish(job, JobStatus.Aborted);
+        }
+
+        var retry = GetRetry(task, job, error);
+        if (retry is not null)
+        {
+            var outcome = abortReason is null ? "Error, to retry" : "Aborted, to retry";
+            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, outcome, seconds, error);
+            return JobOutcome.Retried(retry);
+        }
+
+        if (abortReason is not null)
+        {
+            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Aborted", seconds, null);
+            return Finish(job, JobStatus.Aborted);
+        }
+
+        WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", seconds, error);
+        return Finish(job, JobStatus.Failed);
+    }
+
+    private RetryJobParams? GetRetry(TaskDefinition task, Job job, Exception error)
+    {
+        if (task.RetryStrategy is not { } strategy)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (strategy.GetRetryDecision(error, job) is not { } decision)
+            {
+                return null;
+            }
+
+            var retryAt = decision.ResolveRetryAt(_time.GetUtcNow());
+            return new RetryJobParams(job.Id, retryAt, decision.Priority, decision.Queue, decision.Lock);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            WorkerLog.RetryStrategyFailed(_logger, task.Name, job.Id, exception);
+            return null;
+        }
+    }
+
+    private JobOutcome Finish(Job job, JobStatus status)
+    {
+        var delete = _settings.DeleteJobs switch
+        {
+            DeleteJobsCondition.Always => true,
+            DeleteJobsCondition.Successful => status == JobStatus.Succeeded,
+            _ => false,
+        };
+        return JobOutcome.Finished(new JobCompletion(job.Id, status, delete));
+    }
+}

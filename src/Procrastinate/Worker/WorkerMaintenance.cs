@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Logging;
+using Procrastinate.Storage;
+
+namespace Procrastinate;
+
+/// <summary>
+/// A worker's background loops beside fetching: the heartbeat, the poll for aborts, and the sweep that gives the jobs
+/// of stalled workers back to their queues. Each loop logs a failing store call and tries again sooner, with back-off;
+/// no failure ends a loop or the worker.
+/// </summary>
+internal sealed class WorkerMaintenance
+{
+    private readonly IJobStore _store;
+    private readonly WorkerSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RunningJobs _running;
+    private readonly WorkerIdentity _identity;
+    private readonly WakeSignal _fetchSignal;
+    private int _abortCheckDue;
+
+    public WorkerMaintenance(
+        IJobStore store,
+        WorkerSettings settings,
+        TimeProvider time,
+        ILogger logger,
+        RunningJobs running,
+        WorkerIdentity identity,
+        WakeSignal fetchSignal)
+    {
+        _store = store;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+        _running = running;
+        _identity = identity;
+        _fetchSignal = fetchSignal;
+    }
+
+    /// <summary>
+    /// Starts the heartbeat, the abort poll and (when <paramref name="firstSweep"/> is given, i.e. stalled-job recovery
+    /// is on) the stalled-job sweep; they run until <paramref name="token"/> is cancelled.
+    /// </summary>
+    public List<Task> Start(Task<bool>? firstSweep, CancellationToken token)
+    {
+        List<Task> loops =
+        [
+            LoopAsync("Heartbeat", _settings.UpdateHeartbeatInterval, false, UpdateHeartbeatAsync, token),
+            LoopAsync("Polling for aborts", _settings.AbortJobPollingInterval, false, PollAbortsAsync, token),
+        ];
+        if (firstSweep is not null)
+        {
+            loops.Add(RecoverStalledJobsLoopAsync(firstSweep, token));
+        }
+
+        return loops;
+    }
+
+    /// <summary>
+    /// The first sweep for stalled jobs, concurrent with registration (it needs no worker id: this worker has no job
+    /// yet). Returns whether it ran; if not, the sweep loop starts with a sweep, as it would have without this one.
+    /// </summary>
+    public async Task<bool> SweepStalledJobsAtStartAsync(CancellationToken stopping)
+    {
+        try
+        {
+            var ids = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, stopping).ConfigureAwait(false);
+            if (ids.Count > 0)
+            {
+                WorkerLog.StalledJobsRecovered(_logger, ids.Count, string.Join(", ", ids));
+                _fetchSignal.Set();
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            WorkerLog.StoreCallFailed(_logger, "Recovering stalled jobs", 0, exception);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Asks for one look for aborts outside the poll (done by <see cref="CheckAbortsIfDueAsync"/>): aborts requested
+    /// while LISTEN was not in effect were unheard, and the poll may be far away.
+    /// </summary>
+    public void RequestAbortCheck() => Volatile.Write(ref _abortCheckDue, 1);
+
+    /// <summary>
+    /// Looks for aborts once if <see cref="RequestAbortCheck"/> asked for it. The fetch loop calls this, after LISTEN
+    /// took effect and after any fetch in flight (so every job it started is known); an abort requested later notifies.
+    /// </summary>
+    public async Task CheckAbortsIfDueAsync(CancellationToken stopping)
+    {
+        if (Interlocked.Exchange(ref _abortCheckDue, 0) == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await PollAbortsAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The abort poll finds them later.
+            WorkerLog.StoreCallFailed(_logger, "Polling for aborts", 0, exception);
+        }
+    }
+
+    private async ValueTask UpdateHeartbeatAsync(CancellationToken cancellationToken)
+    {
+        await _store.UpdateHeartbeatAsync(_identity.Id, cancellationToken).ConfigureAwait(false);
+        _identity.HeartbeatWritten(_time.GetUtcNow());
+    }
+
+    private async ValueTask PollAbortsAsync(CancellationToken cancellationToken)
+    {
+        if (_running.IsEmpty)
+        {
+            return;
+        }
+
+        var ids = await _store.ListJobsToAbortAsync(null, cancellationToken).ConfigureAwait(false);
+        foreach (var id in ids)
+        {
+            _running.Abort(id, AbortReason.UserRequest);
+        }
+    }
+
+    private async ValueTask RecoverStalledJobsAsync(CancellationToken cancellationToken)
+    {
+        // A heartbeat first: after an outage longer than the stalled timeout, this worker must not take its own
+        // running jobs for stalled.
+        await _store.UpdateHeartbeatAsync(_identity.Id, cancellationToken).ConfigureAwait(false);
+        var ids = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, cancellationToken).ConfigureAwait(false);
+        if (ids.Count > 0)
+        {
+            WorkerLog.StalledJobsRecovered(_logger, ids.Count, string.Join(", ", ids));
+            _fetchSignal.Set();
+        }
+    }
+
+    private async Task RecoverStalledJobsLoopAsync(Task<bool> firstSweep, CancellationToken token)
+    {
+        var swept = await firstSweep.ConfigureAwait(false);
+        await LoopAsync("Recovering stalled jobs", _settings.StalledJobsSweepInterval, !swept, RecoverStalledJobsAsync, token)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> every <paramref name="interval"/> (jittered) until cancelled. A failure is logged
+    /// and retried sooner, with back-off; it never ends the loop or the worker.
+    /// </summary>
+    private async Task LoopAsync(
+        string name, TimeSpan interval, bool runFirst, Func<CancellationToken, ValueTask> body, CancellationToken token)
+    {
+        var backoff = default(Backoff);
+        var delay = runFirst ? TimeSpan.Zero : Backoff.Jitter(interval);
+        while (true)
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Backoff.DelayAsync(delay, _time, token).ConfigureAwait(false);
+            }
+
+            if (token.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await body(token).ConfigureAwait(false);
+                backoff.Reset();
+                delay = Backoff.Jitter(interval);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                var next = backoff.Next();
+                delay = next < interval ? next : Backoff.Jitter(interval);
+                WorkerLog.StoreCallFailed(_logger, name, delay.TotalSeconds, exception);
+            }
+        }
+    }
+}
