@@ -19,6 +19,14 @@ if [ -z "${PROCRASTINATE_TEST_DSN:-}" ] && ! have_pg_binaries; then
   $SUDO service postgresql stop >/dev/null 2>&1 || true
 fi
 
+# The dashboard's browser tests drive Debian's headless Chromium through its chromedriver.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "test.sh: chromium or chromedriver not found; installing the chromium and chromium-driver packages" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 echo "== restore and build"

@@ -46,6 +46,16 @@ internal class NoStore : IJobStore
 
     public virtual ValueTask<IReadOnlyList<JobCounts>> ListLocksAsync(JobFilter filter, CancellationToken cancellationToken = default) => throw NotHere();
 
+    public virtual ValueTask<bool> DeleteJobAsync(long jobId, CancellationToken cancellationToken = default) => throw NotHere();
+
+    public virtual ValueTask<IReadOnlyList<JobEvent>> ListJobEventsAsync(long jobId, CancellationToken cancellationToken = default) => throw NotHere();
+
+    public virtual ValueTask<IReadOnlyList<EventCounts>> CountEventsByMinuteAsync(TimeSpan period, CancellationToken cancellationToken = default) => throw NotHere();
+
+    public virtual ValueTask<IReadOnlyList<WorkerRegistration>> ListWorkersAsync(CancellationToken cancellationToken = default) => throw NotHere();
+
+    public virtual ValueTask<IReadOnlyList<PeriodicClaim>> ListPeriodicClaimsAsync(CancellationToken cancellationToken = default) => throw NotHere();
+
     public virtual ValueTask<bool> IsSchemaPresentAsync(CancellationToken cancellationToken = default) => throw NotHere();
 
     public virtual ValueTask<IAsyncDisposable> ListenAsync(IReadOnlyList<string>? queues, Func<JobNotification, ValueTask> onNotification, CancellationToken cancellationToken = default) => throw NotHere();

@@ -301,9 +301,9 @@ public sealed partial class TaskGenerator
 
         private static string RetryExpression(RetryModel retry)
         {
-            if (retry.StrategyTypeName is not null)
+            if (retry.StrategyExpression is not null)
             {
-                return "new " + retry.StrategyTypeName + "()";
+                return retry.StrategyExpression;
             }
 
             var retryOn = retry.RetryOn.Count == 0

@@ -90,7 +90,7 @@ public sealed partial class TaskGenerator
             var taskName = settings.Name ?? displayName;
             var parameters = ParseParameters(method, known, taskName, diagnostics, ref isPublic);
             CheckQueue(settings.Queue, taskName, attributeSyntax, diagnostics);
-            var retry = ParseRetry(attribute, known, taskName, attributeSyntax, diagnostics);
+            var retry = ParseRetry(method, attribute, known, taskName, attributeSyntax, diagnostics);
             CheckAliases(taskName, settings.Aliases, displayName, attributeSyntax, diagnostics);
             var periodic = ParsePeriodic(method, known, taskName, parameters, diagnostics, cancellationToken);
             CheckNameClashes(context.SemanticModel.Compilation, method, parameters, taskName, methodLocation, diagnostics);
@@ -355,17 +355,19 @@ public sealed partial class TaskGenerator
         }
 
         private static RetryModel? ParseRetry(
+            IMethodSymbol method,
             AttributeData attribute,
             KnownTypeSymbols known,
             string taskName,
             AttributeSyntax? attributeSyntax,
             List<DiagnosticInfo> diagnostics)
         {
-            var retry = 0;
+            int? retry = null;
             double waitSeconds = 0, linearWaitSeconds = 0, exponentialWaitSeconds = 0;
             var retryOn = new List<string>();
             INamedTypeSymbol? strategy = null;
-            var standardSettingsUsed = false;
+            string? factory = null;
+            var otherSettingsUsed = false;
             void Report(string property, string problem) => diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.InvalidRetry,
                 ArgumentLocation(attributeSyntax, property),
@@ -379,7 +381,6 @@ public sealed partial class TaskGenerator
                 {
                     case "Retry":
                         retry = value.Value is int count ? count : 0;
-                        standardSettingsUsed |= retry != 0;
                         if (retry < -1)
                         {
                             Report("Retry", "Retry cannot be negative (use TaskAttribute.Forever, -1, to retry forever)");
@@ -390,7 +391,7 @@ public sealed partial class TaskGenerator
                     case "RetryLinearWaitSeconds":
                     case "RetryExponentialWaitSeconds":
                         var seconds = value.Value is double d ? d : 0;
-                        standardSettingsUsed |= seconds != 0;
+                        otherSettingsUsed |= seconds != 0;
                         if (seconds < 0 || double.IsNaN(seconds) || double.IsInfinity(seconds))
                         {
                             Report(argument.Key, argument.Key + " must be a finite number of seconds, zero or more");
@@ -411,7 +412,7 @@ public sealed partial class TaskGenerator
 
                         break;
                     case "RetryOn" when value.Kind == TypedConstantKind.Array && !value.IsNull:
-                        standardSettingsUsed = true;
+                        otherSettingsUsed = true;
                         foreach (var item in value.Values)
                         {
                             if (item.Value is not INamedTypeSymbol exceptionType || !KnownTypeSymbols.DerivesFrom(exceptionType, known.Exception))
@@ -427,29 +428,30 @@ public sealed partial class TaskGenerator
                     case "RetryStrategy" when value.Value is INamedTypeSymbol strategyType:
                         strategy = strategyType;
                         break;
+                    case "RetryStrategyFactory" when value.Value is string name:
+                        factory = name;
+                        break;
                 }
             }
 
-            if (strategy is not null)
+            var standardSettingsUsed = otherSettingsUsed || retry is not null and not 0;
+            if (strategy is not null || factory is not null)
             {
+                var property = strategy is not null ? "RetryStrategy" : "RetryStrategyFactory";
                 if (standardSettingsUsed)
                 {
-                    Report("RetryStrategy", "set either RetryStrategy or Retry/RetryWaitSeconds/RetryLinearWaitSeconds/RetryExponentialWaitSeconds/RetryOn, not both");
+                    Report(property, "set either " + property + " or Retry/RetryWaitSeconds/RetryLinearWaitSeconds/RetryExponentialWaitSeconds/RetryOn, not both");
                 }
 
-                if (!KnownTypeSymbols.Implements(strategy, known.RetryStrategyInterface))
+                if (strategy is not null && factory is not null)
                 {
-                    Report("RetryStrategy", "'" + strategy.ToDisplayString() + "' does not implement Procrastinate.IRetryStrategy");
+                    Report("RetryStrategyFactory", "set either RetryStrategy or RetryStrategyFactory, not both");
                 }
 
-                var hasConstructor = !strategy.IsAbstract && strategy.InstanceConstructors.Any(static c =>
-                    c.Parameters.Length == 0 && c.DeclaredAccessibility == Accessibility.Public);
-                if (!hasConstructor)
-                {
-                    Report("RetryStrategy", "'" + strategy.ToDisplayString() + "' needs a public parameterless constructor");
-                }
-
-                return new RetryModel(strategy.ToDisplayString(TypeAnalysis.PlainFormat), null, 0, 0, 0, EquatableArray<string>.Empty);
+                var expression = strategy is not null
+                    ? CheckStrategyType(strategy, known, Report)
+                    : CheckStrategyFactory(method, factory!, known, Report);
+                return new RetryModel(expression, null, 0, 0, 0, EquatableArray<string>.Empty);
             }
 
             if (!standardSettingsUsed)
@@ -457,7 +459,107 @@ public sealed partial class TaskGenerator
                 return null;
             }
 
-            return new RetryModel(null, retry < 0 ? null : retry, waitSeconds, linearWaitSeconds, exponentialWaitSeconds, retryOn.ToEquatableArray());
+            if (retry == 0)
+            {
+                Report("Retry", "Retry = 0 never retries, so the other retry settings do nothing; remove Retry to retry without limit, or give a number of retries");
+            }
+
+            // As Procrastinate's RetryStrategy without max_attempts: waits or RetryOn alone retry without limit.
+            var maxAttempts = retry is null or < 0 ? null : retry;
+            return new RetryModel(null, maxAttempts, waitSeconds, linearWaitSeconds, exponentialWaitSeconds, retryOn.ToEquatableArray());
+        }
+
+        /// <summary>Checks a <c>RetryStrategy</c> type and returns the expression that creates it.</summary>
+        private static string CheckStrategyType(INamedTypeSymbol strategy, KnownTypeSymbols known, Action<string, string> report)
+        {
+            if (!KnownTypeSymbols.Implements(strategy, known.RetryStrategyInterface))
+            {
+                report("RetryStrategy", "'" + strategy.ToDisplayString() + "' does not implement Procrastinate.IRetryStrategy");
+            }
+
+            var hasConstructor = !strategy.IsAbstract && strategy.InstanceConstructors.Any(static c =>
+                c.Parameters.Length == 0 && c.DeclaredAccessibility == Accessibility.Public);
+            if (!hasConstructor)
+            {
+                report("RetryStrategy", "'" + strategy.ToDisplayString() + "' needs a public parameterless constructor (or name a factory with RetryStrategyFactory)");
+            }
+
+            return "new " + strategy.ToDisplayString(TypeAnalysis.PlainFormat) + "()";
+        }
+
+        /// <summary>
+        /// Checks a <c>RetryStrategyFactory</c>: a static parameterless method, or a static property or field, of the
+        /// task's type (or a base type), not private, whose type implements <c>IRetryStrategy</c>. Returns the
+        /// expression that calls it.
+        /// </summary>
+        private static string CheckStrategyFactory(IMethodSymbol method, string name, KnownTypeSymbols known, Action<string, string> report)
+        {
+            var member = FindStaticMember(method.ContainingType, name, out var type, out var isMethod);
+            var typeName = method.ContainingType.ToDisplayString();
+            if (member is null)
+            {
+                report("RetryStrategyFactory", "'" + typeName + "' has no static parameterless method, property or field named '" + name + "'");
+                return "null";
+            }
+
+            if (!IsVisibleToGeneratedCode(member))
+            {
+                report("RetryStrategyFactory", "'" + typeName + "." + name + "' is private or protected; make it internal or public so the generated handle can call it");
+            }
+
+            if (!KnownTypeSymbols.Is(type, known.RetryStrategyInterface) && !KnownTypeSymbols.Implements(type!, known.RetryStrategyInterface))
+            {
+                report("RetryStrategyFactory", "'" + typeName + "." + name + "' returns '" + type!.ToDisplayString() + "', which does not implement Procrastinate.IRetryStrategy");
+            }
+
+            return member.ContainingType.ToDisplayString(TypeAnalysis.PlainFormat) + "." + EscapeIdentifier(name) + (isMethod ? "()" : "");
+        }
+
+        /// <summary>
+        /// Finds a static parameterless, non-generic method or a static property or field named <paramref name="name"/>
+        /// on <paramref name="type"/> or its base types; gives its (return) type.
+        /// </summary>
+        private static ISymbol? FindStaticMember(INamedTypeSymbol type, string name, out ITypeSymbol? memberType, out bool isMethod)
+        {
+            for (var current = type; current is not null; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers(name))
+                {
+                    switch (member)
+                    {
+                        case IMethodSymbol { IsStatic: true, Parameters.Length: 0, IsGenericMethod: false, ReturnsVoid: false, MethodKind: MethodKind.Ordinary } found:
+                            memberType = found.ReturnType;
+                            isMethod = true;
+                            return found;
+                        case IPropertySymbol { IsStatic: true, IsIndexer: false, GetMethod: not null } found:
+                            memberType = found.Type;
+                            isMethod = false;
+                            return found;
+                        case IFieldSymbol { IsStatic: true } found:
+                            memberType = found.Type;
+                            isMethod = false;
+                            return found;
+                    }
+                }
+            }
+
+            memberType = null;
+            isMethod = false;
+            return null;
+        }
+
+        /// <summary>Whether code generated in the same assembly, outside the member's type, can reach the member.</summary>
+        private static bool IsVisibleToGeneratedCode(ISymbol member)
+        {
+            for (ISymbol? symbol = member; symbol is not null and not INamespaceSymbol; symbol = symbol.ContainingSymbol)
+            {
+                if (symbol.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static void CheckAliases(

@@ -9,8 +9,8 @@ namespace Procrastinate.Cli;
 
 /// <summary>
 /// The command line a worker binary embeds, so that one binary (Native AOT included) is both the worker and the
-/// admin tool: <c>worker</c>, <c>defer</c>, <c>schema</c>, <c>healthchecks</c>, <c>jobs list|cancel|retry|status</c>,
-/// <c>queues</c>, <c>tasks</c>, <c>locks</c>.
+/// admin tool: <c>worker</c>, <c>defer</c>, <c>schema</c>, <c>healthchecks</c>, <c>jobs list|cancel|retry|status|events</c>,
+/// <c>queues</c>, <c>tasks</c>, <c>locks</c>, <c>dashboard</c>.
 /// </summary>
 /// <example>
 /// <code>
@@ -72,6 +72,7 @@ public static class ProcrastinateCli
         root.Subcommands.Add(new SchemaCommand().Build(Wrap));
         root.Subcommands.Add(HealthchecksCommand.Build(Wrap));
         root.Subcommands.Add(new JobsCommand().Build(Wrap));
+        root.Subcommands.Add(new DashboardCommand().Build(Wrap));
         foreach (var command in CountsCommands.Build(Wrap))
         {
             root.Subcommands.Add(command);

@@ -505,8 +505,10 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         return await RunAsync(
             async connection =>
             {
-                using var command = Sql.Command(connection, SqlQueries.ListJobs).WithFilter(filter)
+                using var command = Sql.Command(connection, filter.Descending ? SqlQueries.ListJobsDescending : SqlQueries.ListJobs)
+                    .WithFilter(filter)
                     .With(NpgsqlDbType.Bigint, filter.AfterId)
+                    .With(NpgsqlDbType.Bigint, filter.BeforeId)
                     .With(NpgsqlDbType.Integer, filter.Limit);
                 return (IReadOnlyList<Job>)await Sql.ReadJobsAsync(command, cancellationToken).ConfigureAwait(false);
             },
@@ -524,6 +526,53 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<JobCounts>> ListLocksAsync(JobFilter filter, CancellationToken cancellationToken = default) =>
         CountAsync(SqlQueries.ListLocks, filter, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DeleteJobAsync(long jobId, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.DeleteJob).With(NpgsqlDbType.Bigint, jobId);
+                return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JobEvent>> ListJobEventsAsync(long jobId, CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            SqlQueries.ListJobEvents,
+            static reader => new JobEvent(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)),
+            command => command.With(NpgsqlDbType.Bigint, jobId),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<EventCounts>> CountEventsByMinuteAsync(TimeSpan period, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, TimeSpan.Zero);
+        return ReadAsync(
+            SqlQueries.CountEventsByMinute,
+            static reader => new EventCounts(
+                reader.GetFieldValue<DateTimeOffset>(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)),
+            command => command.With(NpgsqlDbType.Double, Sql.Seconds(period)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<WorkerRegistration>> ListWorkersAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            SqlQueries.ListWorkers,
+            static reader => new WorkerRegistration(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1)),
+            static _ => { },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<PeriodicClaim>> ListPeriodicClaimsAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            SqlQueries.ListPeriodicClaims,
+            static reader => new PeriodicClaim(
+                reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3)),
+            static _ => { },
+            cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>An unreachable server answers <see langword="false"/> too.</remarks>
@@ -757,6 +806,28 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             {
                 using var command = Sql.Command(connection, sql).WithFilter(filter);
                 return (IReadOnlyList<JobCounts>)await Sql.ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Runs a query and reads each row with <paramref name="read"/>.</summary>
+    private async ValueTask<IReadOnlyList<T>> ReadAsync<T>(
+        string sql, Func<NpgsqlDataReader, T> read, Action<NpgsqlCommand> parameters, CancellationToken cancellationToken) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, sql);
+                parameters(command);
+                var rows = new List<T>();
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        rows.Add(read(reader));
+                    }
+                }
+
+                return (IReadOnlyList<T>)rows;
             },
             cancellationToken).ConfigureAwait(false);
 

@@ -1,9 +1,9 @@
 namespace Procrastinate;
 
 /// <summary>
-/// Defers the task on a cron schedule, evaluated in UTC unless <see cref="TimeZone"/> says otherwise. Five fields,
-/// or six with seconds first
-/// (<c>"* * * * * *"</c> runs every second). Stack several with distinct <see cref="PeriodicId"/> values.
+/// Defers the task on a cron schedule, evaluated in UTC unless <see cref="TimeZone"/> says otherwise. Five fields
+/// (minute hour day-of-month month day-of-week), or six with seconds last as in Procrastinate
+/// (<c>"0 4 * * * 30"</c> is 04:00:30; <c>"* * * * * *"</c> runs every second). Stack several with distinct <see cref="PeriodicId"/> values.
 /// The task receives the tick's Unix time when it declares a <c>long timestamp</c> parameter (another type is PROC014).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true, Inherited = false)]
@@ -26,7 +26,8 @@ public sealed class PeriodicAttribute : Attribute
 
     /// <summary>
     /// The time zone (IANA id such as <c>"Europe/Paris"</c>, or Windows id) whose wall clock the cron follows; UTC when
-    /// unset. A wall-clock time skipped by a daylight-saving jump has no tick; a repeated one ticks once.
+    /// unset. A wall-clock time skipped by a daylight-saving jump ticks right after the jump; a repeated one ticks once
+    /// (in both passes when the expression's second, minute or hour field is an interval).
     /// Procrastinate 3.9 has no such option: keep schedules shared with Python workers in UTC, so ticks match.
     /// </summary>
     public string? TimeZone { get; set; }

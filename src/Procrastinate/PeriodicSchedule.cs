@@ -1,7 +1,7 @@
 namespace Procrastinate;
 
 /// <summary>One cron schedule of a periodic task.</summary>
-/// <param name="Cron">Five or six (seconds first) cron fields.</param>
+/// <param name="Cron">Five cron fields, or six with seconds last (Procrastinate's dialect).</param>
 /// <param name="PeriodicId">Distinguishes several schedules of one task.</param>
 /// <param name="Args">Extra JSON arguments; the worker adds <c>timestamp</c>.</param>
 /// <param name="TimeZone">

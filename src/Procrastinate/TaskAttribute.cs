@@ -29,7 +29,11 @@ public sealed class TaskAttribute : Attribute
     /// <summary>The default queueing lock: at most one waiting job per value.</summary>
     public string? QueueingLock { get; set; }
 
-    /// <summary>Number of retries after a failure (0: none, <see cref="Forever"/>: unlimited).</summary>
+    /// <summary>
+    /// Number of retries after a failure (<see cref="Forever"/>: unlimited). Unset, a task retries only when another
+    /// retry setting is given, and then without limit, as Procrastinate's <c>RetryStrategy</c> without
+    /// <c>max_attempts</c>: <c>[Task(RetryOn = [typeof(TimeoutException)])]</c> retries every timeout.
+    /// </summary>
     public int Retry { get; set; }
 
     /// <summary>Constant part of the retry delay, in seconds.</summary>
@@ -41,9 +45,19 @@ public sealed class TaskAttribute : Attribute
     /// <summary>Base of the exponential part of the retry delay, in seconds.</summary>
     public double RetryExponentialWaitSeconds { get; set; }
 
-    /// <summary>When set, only exceptions of these types (or derived ones) are retried.</summary>
+    /// <summary>
+    /// When set, only exceptions of these types (or derived ones) are retried; without <see cref="Retry"/>, without
+    /// limit.
+    /// </summary>
     public Type[]? RetryOn { get; set; }
 
     /// <summary>A custom <see cref="IRetryStrategy"/> type with a public parameterless constructor.</summary>
     public Type? RetryStrategy { get; set; }
+
+    /// <summary>
+    /// A custom strategy with its own settings: the name (use <c>nameof</c>) of a static parameterless method, or a
+    /// static property or field, of the task's type, not private, that returns an <see cref="IRetryStrategy"/>.
+    /// Generated code reads it once, when the task is registered, and shares it between jobs.
+    /// </summary>
+    public string? RetryStrategyFactory { get; set; }
 }

@@ -210,4 +210,31 @@ public sealed class JobsCommandTests : CliTest
         Assert.Equal(["default", "greetings"], rows.Select(r => r.GetProperty("name").GetString()));
         Assert.All(rows, r => Assert.Equal(1, r.GetProperty("todo").GetInt64()));
     }
+
+    [Fact]
+    public async Task Events_PrintsEveryTransition_OldestFirst_AsTextOrJson()
+    {
+        var id = await DeferAsync("cli.fail");
+        await FailAsync(id);
+
+        var text = await RunAsync("jobs", "events", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var json = await RunAsync("--json", "jobs", "events", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(CliExitCodes.Success, text.ExitCode);
+        Assert.Equal(["deferred", "started", "failed"], text.OutLines.Select(line => line.Split(' ')[1]));
+        Assert.All(text.OutLines, line => Assert.True(DateTimeOffset.TryParse(line.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out _), line));
+        using var document = JsonDocument.Parse(json.Out);
+        var events = document.RootElement.EnumerateArray().ToList();
+        Assert.Equal(["deferred", "started", "failed"], events.Select(e => e.GetProperty("type").GetString()));
+        Assert.All(events, e => Assert.Equal(JsonValueKind.String, e.GetProperty("at").ValueKind));
+    }
+
+    [Fact]
+    public async Task Events_OfAMissingJob_Fails()
+    {
+        var result = await RunAsync("jobs", "events", "4242");
+
+        Assert.Equal(CliExitCodes.Failure, result.ExitCode);
+        Assert.Equal("error: Job #4242 does not exist.", Assert.Single(result.ErrorLines));
+    }
 }

@@ -41,7 +41,7 @@ public sealed class ParsingTests
 
         Assert.Equal(CliExitCodes.Usage, result.ExitCode);
         Assert.Equal(
-            "error: No command given; choose one of worker, defer, schema, healthchecks, jobs, queues, tasks, locks (see 'test-worker --help').",
+            "error: No command given; choose one of worker, defer, schema, healthchecks, jobs, dashboard, queues, tasks, locks (see 'test-worker --help').",
             Assert.Single(result.ErrorLines));
     }
 

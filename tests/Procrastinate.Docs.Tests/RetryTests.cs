@@ -1,3 +1,4 @@
+using System.Net;
 using Procrastinate.Docs.Tests.Snippets;
 using Procrastinate.Testing;
 
@@ -86,6 +87,42 @@ public class RetryTests
         Assert.Equal(start.AddMinutes(1 + 2), _docs.Clock.GetUtcNow());
         var job = Assert.Single(_docs.Store.Jobs(Custom.Handle)).Job;
         Assert.Equal((JobStatus.Failed, -1), (job.Status, job.Priority));
+    }
+
+    [Fact]
+    public async Task RetryOnAlone_RetriesThoseExceptionsWithoutLimit_AndFailsOnOthers()
+    {
+        FailTimes(30, () => new TimeoutException());
+        await OnTimeouts.DeferAsync(_key);
+
+        Assert.Equal(31, await _docs.App.RunUntilIdleAsync(advanceTime: true));
+        var job = Assert.Single(_docs.Store.Jobs(OnTimeouts.Handle)).Job;
+        Assert.Equal((JobStatus.Succeeded, 31), (job.Status, job.Attempts));
+
+        var other = Guid.NewGuid().ToString("N");
+        RetryTasks.Failures[other] = (1, () => new InvalidOperationException("a bug"));
+        await OnTimeouts.DeferAsync(other);
+        Assert.Equal(1, await _docs.App.RunUntilIdleAsync(advanceTime: true));
+        Assert.Single(_docs.Store.Jobs(OnTimeouts.Handle, JobStatus.Failed));
+    }
+
+    [Fact]
+    public async Task StrategyFromAFactory_UsesTheTasksSettings()
+    {
+        FailTimes(10, () => new HttpRequestException("busy", null, HttpStatusCode.ServiceUnavailable));
+        await ChargeCard.DeferAsync(_key);
+        var start = _docs.Clock.GetUtcNow();
+
+        // maxAttempts: 4 → five runs, waiting 1, 2, 3 and 4 minutes.
+        Assert.Equal(5, await _docs.App.RunUntilIdleAsync(advanceTime: true));
+        Assert.Equal(start.AddMinutes(1 + 2 + 3 + 4), _docs.Clock.GetUtcNow());
+        Assert.Equal(JobStatus.Failed, Assert.Single(_docs.Store.Jobs(ChargeCard.Handle)).Job.Status);
+
+        var declined = Guid.NewGuid().ToString("N");
+        RetryTasks.Failures[declined] = (1, () => new HttpRequestException("declined", null, HttpStatusCode.PaymentRequired));
+        await ChargeCard.DeferAsync(declined);
+        Assert.Equal(1, await _docs.App.RunUntilIdleAsync(advanceTime: true));
+        Assert.IsType<HttpStatusRetry>(ChargeCard.Definition.RetryStrategy);
     }
 
     private void FailTimes(int count, Func<Exception> error) => RetryTasks.Failures[_key] = (count, error);

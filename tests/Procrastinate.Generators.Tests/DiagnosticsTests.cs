@@ -152,7 +152,7 @@ public class DiagnosticsTests
                 [Periodic("* * * *", PeriodicId = "b")]
                 [Periodic("0 0 31 feb xyz", PeriodicId = "c")]
                 [Periodic("*/0 * * * * *", PeriodicId = "d")]
-                [Periodic("5-1 * * * *", PeriodicId = "e")]
+                [Periodic("0 0 * * MONDAY", PeriodicId = "e")]
                 public static partial void Run(long timestamp) { }
             }
             """;
@@ -162,7 +162,7 @@ public class DiagnosticsTests
             ("PROC007", "\"* * * *\""),
             ("PROC007", "\"0 0 31 feb xyz\""),
             ("PROC007", "\"*/0 * * * * *\""),
-            ("PROC007", "\"5-1 * * * *\""));
+            ("PROC007", "\"0 0 * * MONDAY\""));
     }
 
     [Fact]
@@ -191,8 +191,9 @@ public class DiagnosticsTests
     [Theory]
     [InlineData("* * * * *")]
     [InlineData("*/15 0-6,22,23 1-31/2 JAN-dec Mon-Fri")]
-    [InlineData("59 59 23 31 12 6")]
-    [InlineData("0 0 4 * * sunday")]
+    [InlineData("59 23 31 12 6 59")]
+    [InlineData("0 4 * * sun 30")]
+    [InlineData("5-1 * * * *")]
     [InlineData("5/10 * * * *")]
     public void ValidCron_NoDiagnostic(string cron)
     {
@@ -224,6 +225,89 @@ public class DiagnosticsTests
             ("PROC008", "RetryStrategy = typeof(NoCtor)"),
             ("PROC008", "RetryStrategy = typeof(NotAStrategy)"),
             ("PROC008", "RetryOn = [typeof(string)]"));
+    }
+
+    [Fact]
+    public void InvalidRetryStrategyFactory_PROC008()
+    {
+        AssertDiagnostics("""
+            public sealed class Backoff(int times) : IRetryStrategy
+            {
+                public RetryDecision? GetRetryDecision(Exception exception, Job job) => job.Attempts < times ? new RetryDecision() : null;
+            }
+            public static partial class Tasks
+            {
+                private static IRetryStrategy Hidden() => new Backoff(1);
+                internal static string NotAStrategy => "";
+                internal static IRetryStrategy WithArgument(int times) => new Backoff(times);
+                internal static IRetryStrategy Fine() => new Backoff(2);
+
+                [Task(RetryStrategyFactory = "Missing")] public static partial void Missing() { }
+                [Task(RetryStrategyFactory = nameof(Hidden))] public static partial void Private() { }
+                [Task(RetryStrategyFactory = nameof(NotAStrategy))] public static partial void WrongType() { }
+                [Task(RetryStrategyFactory = nameof(WithArgument))] public static partial void TakesArgument() { }
+                [Task(RetryStrategyFactory = nameof(Fine), Retry = 2)] public static partial void WithRetry() { }
+                [Task(RetryStrategyFactory = nameof(Fine), RetryStrategy = typeof(Backoff))] public static partial void WithType() { }
+                [Task(Retry = 0, RetryOn = [typeof(TimeoutException)])] public static partial void ZeroRetries() { }
+            }
+            """,
+            ("PROC008", "RetryStrategyFactory = \"Missing\""),
+            ("PROC008", "RetryStrategyFactory = nameof(Hidden)"),
+            ("PROC008", "RetryStrategyFactory = nameof(NotAStrategy)"),
+            ("PROC008", "RetryStrategyFactory = nameof(WithArgument)"),
+            ("PROC008", "RetryStrategyFactory = nameof(Fine)"),
+            ("PROC008", "RetryStrategyFactory = nameof(Fine)"),
+            ("PROC008", "RetryStrategy = typeof(Backoff)"),
+            ("PROC008", "Retry = 0"));
+    }
+
+    [Fact]
+    public void RetryStrategyFactory_MethodPropertyOrFieldOfTheTaskType_CompilesWithoutDiagnostic()
+    {
+        var result = AssertDiagnostics("""
+            namespace App;
+            public sealed class Backoff(int times) : IRetryStrategy
+            {
+                public RetryDecision? GetRetryDecision(Exception exception, Job job) => job.Attempts < times ? new RetryDecision() : null;
+            }
+            public class BaseTasks
+            {
+                internal static readonly Backoff Shared = new(4);
+            }
+            public partial class Tasks : BaseTasks
+            {
+                internal static Backoff Payments() => new(5);
+                public static IRetryStrategy Reports { get; } = new Backoff(1);
+
+                [Task(RetryStrategyFactory = nameof(Payments))] public static partial void Pay() { }
+                [Task(RetryStrategyFactory = nameof(Reports))] public static partial void Report() { }
+                [Task(RetryStrategyFactory = nameof(Shared))] public static partial void Inherited() { }
+            }
+            """);
+
+        Assert.Contains("RetryStrategy = global::App.Tasks.Payments(),", result.Sources["App.Tasks.Pay.g.cs"], StringComparison.Ordinal);
+        Assert.Contains("RetryStrategy = global::App.Tasks.Reports,", result.Sources["App.Tasks.Report.g.cs"], StringComparison.Ordinal);
+        Assert.Contains("RetryStrategy = global::App.BaseTasks.Shared,", result.Sources["App.Tasks.Inherited.g.cs"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RetrySettingsWithoutRetry_RetryWithoutLimit()
+    {
+        var result = AssertDiagnostics("""
+            namespace App;
+            public static partial class Tasks
+            {
+                [Task(RetryOn = [typeof(TimeoutException)])] public static partial void OnTimeouts() { }
+                [Task(RetryWaitSeconds = 5)] public static partial void Waits() { }
+                [Task(Retry = 3, RetryOn = [typeof(TimeoutException)])] public static partial void Three() { }
+                [Task(Retry = 0)] public static partial void Never() { }
+            }
+            """);
+
+        Assert.Contains("new global::Procrastinate.RetryStrategy(maxAttempts: null,", result.Sources["App.Tasks.OnTimeouts.g.cs"], StringComparison.Ordinal);
+        Assert.Contains("new global::Procrastinate.RetryStrategy(maxAttempts: null,", result.Sources["App.Tasks.Waits.g.cs"], StringComparison.Ordinal);
+        Assert.Contains("new global::Procrastinate.RetryStrategy(maxAttempts: 3,", result.Sources["App.Tasks.Three.g.cs"], StringComparison.Ordinal);
+        Assert.DoesNotContain("RetryStrategy", result.Sources["App.Tasks.Never.g.cs"], StringComparison.Ordinal);
     }
 
     [Fact]

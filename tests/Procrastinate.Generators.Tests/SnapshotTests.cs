@@ -72,7 +72,7 @@ public class SnapshotTests
             {
                 [Task(RetryStrategy = typeof(NeverRetry), Retry = 0)]
                 [Periodic("*/5 * * * *")]
-                [Periodic("0 0 4 * * mon-fri", PeriodicId = "weekdays", Args = "{\"max_hours\": 2}")]
+                [Periodic("0 4 * * mon-fri 0", PeriodicId = "weekdays", Args = "{\"max_hours\": 2}")]
                 public static partial ValueTask Cleanup(long timestamp, [TaskArgument("max_hours")] int maxHours = 1) => ValueTask.CompletedTask;
             }
             """,

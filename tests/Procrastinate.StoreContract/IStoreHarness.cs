@@ -1,5 +1,4 @@
 using Procrastinate.Storage;
-using Procrastinate.Testing.InMemory;
 
 namespace Procrastinate.StoreContract;
 

@@ -68,6 +68,30 @@ public abstract class ListingContract : StoreContract
     }
 
     [Fact]
+    public async Task ListJobs_Descending_PagesFromTheNewestJob()
+    {
+        var pages = new List<IReadOnlyList<long>>();
+        long? before = null;
+        while (true)
+        {
+            var page = await Store.ListJobsAsync(new JobFilter { Descending = true, BeforeId = before, Limit = 2 });
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            pages.Add(page.Select(j => j.Id).ToList());
+            before = page[^1].Id;
+        }
+
+        Assert.Equal([[5L, 4], [3L, 2], [1L]], pages);
+        Assert.Equal([5L, 2, 1], (await Store.ListJobsAsync(new JobFilter { Queue = "a", Descending = true })).Select(j => j.Id));
+        Assert.Equal([3L, 2], (await Store.ListJobsAsync(new JobFilter { AfterId = 1, BeforeId = 4, Descending = true })).Select(j => j.Id));
+        Assert.Equal([2L, 3], (await Store.ListJobsAsync(new JobFilter { AfterId = 1, BeforeId = 4 })).Select(j => j.Id));
+        Assert.Equal([2L], (await Store.ListJobsAsync(new JobFilter { Queue = "a", BeforeId = 5, Descending = true, Limit = 1 })).Select(j => j.Id));
+    }
+
+    [Fact]
     public async Task ListJobs_CombinesFiltersWithPaging()
     {
         Assert.Equal([1L, 2], (await Store.ListJobsAsync(new JobFilter { Queue = "a", Limit = 2 })).Select(j => j.Id));

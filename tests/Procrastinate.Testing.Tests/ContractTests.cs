@@ -16,4 +16,6 @@ public sealed class InMemoryListingContract() : ListingContract(new InMemoryHarn
 
 public sealed class InMemoryNotificationContract() : NotificationContract(new InMemoryHarness());
 
+public sealed class InMemoryInspectionContract() : InspectionContract(new InMemoryHarness());
+
 public sealed class InMemoryRulesContract() : RulesContract(new InMemoryHarness());

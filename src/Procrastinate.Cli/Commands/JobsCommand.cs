@@ -5,7 +5,7 @@ using Procrastinate.Storage;
 
 namespace Procrastinate.Cli.Commands;
 
-/// <summary><c>jobs list | cancel | retry | status</c>.</summary>
+/// <summary><c>jobs list | cancel | retry | status | events</c>.</summary>
 internal sealed class JobsCommand
 {
     /// <summary>How many jobs <c>jobs list</c> reads per query: it writes each page before reading the next.</summary>
@@ -19,6 +19,7 @@ internal sealed class JobsCommand
     private readonly Option<bool> _delete = new("--delete") { Description = "Delete the job instead of marking it cancelled (waiting jobs only)" };
     private readonly Argument<long> _retryId = new("id") { Description = "The job id (a failed or running job)" };
     private readonly Argument<long> _statusId = new("id") { Description = "The job id" };
+    private readonly Argument<long> _eventsId = new("id") { Description = "The job id" };
 
     public Command Build(Func<Func<CliContext, CancellationToken, Task<int>>, Func<ParseResult, CancellationToken, Task<int>>> wrap)
     {
@@ -42,7 +43,10 @@ internal sealed class JobsCommand
         var status = new Command("status", "Print a job's status") { _statusId };
         status.SetAction(wrap(StatusAsync));
 
-        return new Command("jobs", "List, cancel, retry and inspect jobs") { list, cancel, retry, status };
+        var events = new Command("events", "Print a job's events (procrastinate_events), oldest first") { _eventsId };
+        events.SetAction(wrap(EventsAsync));
+
+        return new Command("jobs", "List, cancel, retry and inspect jobs") { list, cancel, retry, status, events };
     }
 
     private async Task<int> ListAsync(CliContext context, CancellationToken cancellationToken)
@@ -130,6 +134,19 @@ internal sealed class JobsCommand
             context.Out.WriteLine(status.ToName());
         }
 
+        return CliExitCodes.Success;
+    }
+
+    private async Task<int> EventsAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var id = context.ParseResult.GetValue(_eventsId);
+        var events = await context.Store.ListJobEventsAsync(id, cancellationToken).ConfigureAwait(false);
+        if (events.Count == 0)
+        {
+            await FindAsync(context, id, cancellationToken).ConfigureAwait(false);
+        }
+
+        context.WriteList(events, Output.WriteEvent, Output.EventLine);
         return CliExitCodes.Success;
     }
 

@@ -107,6 +107,17 @@ internal static class Output
         writer.WriteEndObject();
     }
 
+    /// <summary><c>2026-03-01T12:00:00+00:00 deferred</c>: when, then the event type.</summary>
+    public static string EventLine(JobEvent jobEvent) => $"{Timestamp(jobEvent.At)} {jobEvent.Type}";
+
+    public static void WriteEvent(Utf8JsonWriter writer, JobEvent jobEvent)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", jobEvent.Type);
+        writer.WriteString("at", Timestamp(jobEvent.At));
+        writer.WriteEndObject();
+    }
+
     public static void WriteCounts(Utf8JsonWriter writer, JobCounts counts)
     {
         writer.WriteStartObject();

@@ -24,6 +24,9 @@ internal static class SqlQueries
             "candidate.queue_name = ANY ($1::character varying[])")
         .ReplaceOnce("ORDER BY candidate.priority DESC, candidate.id ASC", "ORDER BY candidate.queue_name, candidate.priority DESC, candidate.id ASC"));
 
+    private static readonly Lazy<string> ListJobsNewestFirst =
+        new(() => Get("list_jobs").ReplaceOnce("ORDER BY j.id\n", "ORDER BY j.id DESC\n"));
+
     private static readonly Lazy<string[]> FetchJobsByLimit = new(() => ByLimit(Get("fetch_jobs")));
 
     private static readonly Lazy<string[]> OneQueueFetchByLimit = new(() => ByLimit(OneQueueFetch.Value));
@@ -93,6 +96,19 @@ internal static class SqlQueries
 
     public static string ListJobs => Get("list_jobs");
 
+    /// <summary><c>list_jobs</c> with the largest ids first (a backward walk of the primary key).</summary>
+    public static string ListJobsDescending => ListJobsNewestFirst.Value;
+
+    public static string DeleteJob => Get("delete_job");
+
+    public static string ListJobEvents => Get("list_job_events");
+
+    public static string CountEventsByMinute => Get("count_events_by_minute");
+
+    public static string ListWorkers => Get("list_workers");
+
+    public static string ListPeriodicClaims => Get("list_periodic_claims");
+
     public static string ListQueues => Get("list_queues");
 
     public static string ListTasks => Get("list_tasks");
@@ -154,7 +170,7 @@ internal static class SqlQueries
         var at = sql.IndexOf(part, StringComparison.Ordinal);
         if (at < 0 || sql.IndexOf(part, at + part.Length, StringComparison.Ordinal) >= 0)
         {
-            throw new InvalidOperationException($"fetch_jobs in queries.sql must hold '{part}' exactly once.");
+            throw new InvalidOperationException($"The query in queries.sql must hold '{part}' exactly once.");
         }
 
         return string.Concat(sql.AsSpan(0, at), replacement, sql.AsSpan(at + part.Length));

@@ -231,8 +231,9 @@ WHERE ($1::bigint IS NULL OR j.id = $1)
   AND ($6::text IS NULL OR j.queueing_lock = $6)
   AND ($7::bigint IS NULL OR j.worker_id = $7)
   AND ($8::bigint IS NULL OR j.id > $8)
+  AND ($9::bigint IS NULL OR j.id < $9)
 ORDER BY j.id
-LIMIT $9::integer;
+LIMIT $10::integer;
 
 -- name: list_queues --
 SELECT j.queue_name AS name,
@@ -282,6 +283,41 @@ WHERE j.lock IS NOT NULL
   AND ($7::bigint IS NULL OR j.worker_id = $7)
 GROUP BY j.lock
 ORDER BY j.lock;
+
+-- name: delete_job --
+-- Deletes one finished job; its events go with it (ON DELETE CASCADE), its periodic claim is unlinked by the trigger.
+DELETE FROM procrastinate_jobs
+WHERE id = $1 AND status IN ('succeeded', 'failed', 'cancelled', 'aborted')
+RETURNING id;
+
+-- name: list_job_events --
+SELECT e.type::text, e.at
+FROM procrastinate_events AS e
+WHERE e.job_id = $1
+ORDER BY e.id;
+
+-- name: count_events_by_minute --
+-- Jobs deferred, succeeded and failed per minute over the last $1 seconds (UTC minutes: the time zone of every
+-- offset in use today is a whole number of minutes from UTC).
+SELECT date_trunc('minute', e.at) AS minute,
+       count(*) FILTER (WHERE e.type = 'deferred'),
+       count(*) FILTER (WHERE e.type = 'succeeded'),
+       count(*) FILTER (WHERE e.type = 'failed')
+FROM procrastinate_events AS e
+WHERE e.at >= now() - make_interval(secs => $1)
+  AND e.type IN ('deferred', 'succeeded', 'failed')
+GROUP BY 1
+ORDER BY 1;
+
+-- name: list_workers --
+SELECT w.id, w.last_heartbeat
+FROM procrastinate_workers AS w
+ORDER BY w.id;
+
+-- name: list_periodic_claims --
+SELECT d.task_name, d.periodic_id, d.defer_timestamp, d.job_id
+FROM procrastinate_periodic_defers AS d
+ORDER BY d.id;
 
 -- name: check_schema --
 SELECT to_regclass('procrastinate_jobs') IS NOT NULL;

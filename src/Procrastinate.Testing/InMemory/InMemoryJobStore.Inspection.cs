@@ -1,3 +1,5 @@
+using Procrastinate.Storage;
+
 namespace Procrastinate.Testing.InMemory;
 
 /// <content>Synchronous reads for test assertions, typed by the generated task handles.</content>

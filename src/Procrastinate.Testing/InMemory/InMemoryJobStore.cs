@@ -428,7 +428,13 @@ public sealed partial class InMemoryJobStore : IJobStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            var page = Matching(filter).Where(job => filter.AfterId is not { } after || job.Id > after);
+            var page = Matching(filter).Where(job => (filter.AfterId is not { } after || job.Id > after)
+                && (filter.BeforeId is not { } before || job.Id < before));
+            if (filter.Descending)
+            {
+                page = page.Reverse();
+            }
+
             if (filter.Limit is { } limit)
             {
                 page = page.Take(limit);
@@ -449,6 +455,66 @@ public sealed partial class InMemoryJobStore : IJobStore
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<JobCounts>> ListLocksAsync(JobFilter filter, CancellationToken cancellationToken = default) =>
         CountBy(filter, static job => job.Lock, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteJobAsync(long jobId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jobId, out var job)
+                || job.Status is not (JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled or JobStatus.Aborted))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            Delete(job);
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JobEvent>> ListJobEventsAsync(long jobId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(GetEvents(jobId));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<EventCounts>> CountEventsByMinuteAsync(TimeSpan period, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var since = Now() - period;
+            return ValueTask.FromResult<IReadOnlyList<EventCounts>>(_jobs.Values
+                .SelectMany(job => job.Events)
+                .Where(e => e.At >= since && e.Type is ("deferred" or "succeeded" or "failed"))
+                .GroupBy(e => new DateTimeOffset(e.At.UtcTicks - (e.At.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero))
+                .OrderBy(group => group.Key)
+                .Select(group => new EventCounts(
+                    group.Key,
+                    group.LongCount(e => e.Type == "deferred"),
+                    group.LongCount(e => e.Type == "succeeded"),
+                    group.LongCount(e => e.Type == "failed")))
+                .ToList());
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<WorkerRegistration>> ListWorkersAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(GetWorkers());
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<PeriodicClaim>> ListPeriodicClaimsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(GetPeriodicClaims());
+    }
 
     /// <inheritdoc />
     public ValueTask<bool> IsSchemaPresentAsync(CancellationToken cancellationToken = default)

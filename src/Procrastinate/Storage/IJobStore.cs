@@ -122,7 +122,7 @@ public interface IJobStore
     /// <summary>Deletes finished jobs whose latest event is older than the given age; returns how many.</summary>
     ValueTask<int> DeleteOldJobsAsync(DeleteOldJobsParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Jobs matching <paramref name="filter"/>, by id.</summary>
+    /// <summary>Jobs matching <paramref name="filter"/>, by id (largest first with <see cref="JobFilter.Descending"/>).</summary>
     ValueTask<IReadOnlyList<Job>> ListJobsAsync(JobFilter filter, CancellationToken cancellationToken = default);
 
     /// <summary>Job counts per queue, by name.</summary>
@@ -133,6 +133,30 @@ public interface IJobStore
 
     /// <summary>Job counts per lock (jobs without a lock left out), by name.</summary>
     ValueTask<IReadOnlyList<JobCounts>> ListLocksAsync(JobFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a finished job (succeeded, failed, cancelled or aborted) with its events; returns whether it did (a
+    /// waiting or running job, or one that does not exist, is left alone).
+    /// </summary>
+    ValueTask<bool> DeleteJobAsync(long jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The events of a job (the rows of <c>procrastinate_events</c>), in the order they were recorded; empty for a
+    /// job that does not exist.
+    /// </summary>
+    ValueTask<IReadOnlyList<JobEvent>> ListJobEventsAsync(long jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Jobs deferred, succeeded and failed per minute over the last <paramref name="period"/> of the store's clock,
+    /// oldest minute first; minutes without any of these events are left out.
+    /// </summary>
+    ValueTask<IReadOnlyList<EventCounts>> CountEventsByMinuteAsync(TimeSpan period, CancellationToken cancellationToken = default);
+
+    /// <summary>The registered workers with their last heartbeat, by id.</summary>
+    ValueTask<IReadOnlyList<WorkerRegistration>> ListWorkersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The claimed ticks of periodic schedules (the latest of each task and schedule), oldest claim first.</summary>
+    ValueTask<IReadOnlyList<PeriodicClaim>> ListPeriodicClaimsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Whether the store is reachable and holds the schema.</summary>
     ValueTask<bool> IsSchemaPresentAsync(CancellationToken cancellationToken = default);

@@ -34,8 +34,20 @@ public sealed record JobFilter
     public long? AfterId { get; init; }
 
     /// <summary>
-    /// At most this many jobs, the lowest ids first (at least 1). Only <c>ListJobsAsync</c> reads it; the counting
+    /// Only jobs with a smaller id: with <see cref="Descending"/> and <see cref="Limit"/>, keyset paging from the newest
+    /// job (pass the last id of a page to get the next). The counting operations ignore it.
+    /// </summary>
+    public long? BeforeId { get; init; }
+
+    /// <summary>
+    /// <c>ListJobsAsync</c> returns the largest ids first (and <see cref="Limit"/> keeps the largest). The counting
     /// operations ignore it.
+    /// </summary>
+    public bool Descending { get; init; }
+
+    /// <summary>
+    /// At most this many jobs, the first ones in listing order (at least 1). Only <c>ListJobsAsync</c> reads it; the
+    /// counting operations ignore it.
     /// </summary>
     public int? Limit { get; init; }
 

@@ -1,22 +1,26 @@
-using NCrontab;
+using Cronos;
 
 namespace Procrastinate;
 
 /// <summary>
-/// The ticks of one cron expression (five fields, or six with seconds first) on the wall clock of a time zone, as
-/// instants. A wall-clock time skipped by a daylight-saving jump has no tick; one repeated when clocks go back ticks
-/// once, at its first occurrence.
+/// The ticks of one cron expression in Procrastinate's dialect, on the wall clock of a time zone, as instants. The
+/// expression has five fields (minute hour day-of-month month day-of-week) or six, the sixth being seconds (as
+/// Procrastinate, through croniter, reads it: <c>"0 4 * * * 30"</c> is 04:00:30); a day matching either a restricted
+/// day of month or a restricted day of week ticks, as in Unix cron and croniter. Cronos does the parsing and the
+/// time zone arithmetic: a wall-clock time skipped by a daylight-saving jump ticks at the first instant after the jump;
+/// one repeated when clocks go back ticks once, unless its second, minute or hour field is an interval (<c>*</c>, a
+/// range or a step), which ticks in both passes.
 /// </summary>
 internal sealed class CronTicks
 {
     private static readonly TimeSpan MaxLookBack = TimeSpan.FromDays(366);
 
-    private readonly CrontabSchedule _schedule;
+    private readonly CronExpression[] _expressions;
     private readonly TimeZoneInfo _zone;
 
-    private CronTicks(CrontabSchedule schedule, TimeZoneInfo zone)
+    private CronTicks(CronExpression[] expressions, TimeZoneInfo zone)
     {
-        _schedule = schedule;
+        _expressions = expressions;
         _zone = zone;
     }
 
@@ -25,26 +29,20 @@ internal sealed class CronTicks
     public static CronTicks Parse(string cron, TimeZoneInfo? zone = null)
     {
         ArgumentNullException.ThrowIfNull(cron);
-        var fields = cron.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-        if (fields is not (5 or 6))
-        {
-            throw new FormatException(
-                $"Cron expression '{cron}' has {fields} field(s); expected 5 (minute hour day month weekday) or 6 with seconds first.");
-        }
-
         try
         {
-            var schedule = CrontabSchedule.Parse(cron, new CrontabSchedule.ParseOptions { IncludingSeconds = fields == 6 });
-            return new CronTicks(schedule, zone ?? TimeZoneInfo.Utc);
+            var expressions = CronDialect.ToCronos(cron)
+                .Select(e => CronExpression.Parse(e.Expression, e.WithSeconds ? CronFormat.IncludeSeconds : CronFormat.Standard))
+                .ToArray();
+            return new CronTicks(expressions, zone ?? TimeZoneInfo.Utc);
         }
-        catch (CrontabException exception)
+        catch (CronFormatException exception)
         {
             throw new FormatException($"Cron expression '{cron}' is invalid: {exception.Message}", exception);
         }
     }
 
     /// <summary>The ticks after <paramref name="after"/> and at or before <paramref name="until"/>, in order.</summary>
-    /// <remarks>Assumes the zone changes its offset at most once in the window (windows here span minutes).</remarks>
     public IReadOnlyList<DateTimeOffset> Between(DateTimeOffset after, DateTimeOffset until)
     {
         if (until <= after)
@@ -52,17 +50,8 @@ internal sealed class CronTicks
             return [];
         }
 
-        // Every instant t of the window shows t + offset(t) on the wall clock, and offset(t) is one of the two ends'.
-        var offsetAfter = _zone.GetUtcOffset(after);
-        var offsetUntil = _zone.GetUtcOffset(until);
-        var localStart = WallClock(after, offsetAfter < offsetUntil ? offsetAfter : offsetUntil);
-        var localEnd = WallClock(until, offsetAfter > offsetUntil ? offsetAfter : offsetUntil);
-
-        // NCrontab's start and end are both exclusive; a tick exactly at "until" belongs in.
-        return _schedule.GetNextOccurrences(localStart.AddTicks(-1), localEnd.AddTicks(1))
-            .Select(ToInstant)
-            .OfType<DateTimeOffset>()
-            .Where(tick => tick > after && tick <= until)
+        return _expressions
+            .SelectMany(e => e.GetOccurrences(after, until, _zone, fromInclusive: false, toInclusive: true))
             .Distinct()
             .Order()
             .ToList();
@@ -95,22 +84,15 @@ internal sealed class CronTicks
     /// <summary>The first tick after <paramref name="after"/>, or <see langword="null"/> when none comes within <paramref name="horizon"/>.</summary>
     public DateTimeOffset? Next(DateTimeOffset after, TimeSpan horizon)
     {
-        var ticks = Between(after, after + horizon);
-        return ticks.Count > 0 ? ticks[0] : null;
-    }
-
-    private static DateTime WallClock(DateTimeOffset instant, TimeSpan offset) =>
-        DateTime.SpecifyKind(instant.UtcDateTime + offset, DateTimeKind.Unspecified);
-
-    /// <summary>The instant of a wall-clock time of the zone; <see langword="null"/> for one a clock jump skips.</summary>
-    private DateTimeOffset? ToInstant(DateTime local)
-    {
-        if (_zone.IsInvalidTime(local))
+        DateTimeOffset? first = null;
+        foreach (var expression in _expressions)
         {
-            return null;
+            if (expression.GetNextOccurrence(after, _zone) is { } next && next <= after + horizon && (first is null || next < first))
+            {
+                first = next;
+            }
         }
 
-        var offset = _zone.IsAmbiguousTime(local) ? _zone.GetAmbiguousTimeOffsets(local).Max() : _zone.GetUtcOffset(local);
-        return new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), offset);
+        return first;
     }
 }

@@ -63,7 +63,7 @@ internal sealed class JobExecutor
             {
                 Worker = _worker,
             };
-            WorkerLog.StartJob(_logger, job.CallString);
+            WorkerLog.StartJob(_logger, Call(job));
             Exception? error = null;
             try
             {
@@ -86,7 +86,7 @@ internal sealed class JobExecutor
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // A fault of the worker's own (not of the task): the job fails rather than staying in doing.
-            WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", 0, exception);
+            WorkerLog.JobEnded(_logger, LogLevel.Error, Call(job), "Error", 0, exception);
             ProcrastinateInstrumentation.EndRun(activity, job, outcome, exception, 0);
         }
 
@@ -137,7 +137,7 @@ internal sealed class JobExecutor
         var job = running.Job;
         if (error is null)
         {
-            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Success", seconds, null);
+            WorkerLog.JobEnded(_logger, LogLevel.Information, Call(job), "Success", seconds, null);
             return Finish(job, JobStatus.Succeeded);
         }
 
@@ -148,7 +148,7 @@ internal sealed class JobExecutor
                 WorkerLog.TaskNotFound(_logger, job.TaskName, job.Id);
             }
 
-            WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", seconds, error);
+            WorkerLog.JobEnded(_logger, LogLevel.Error, Call(job), "Error", seconds, error);
             return Finish(job, JobStatus.Failed);
         }
 
@@ -160,7 +160,7 @@ internal sealed class JobExecutor
         };
         if (abortReason == AbortReason.UserRequest)
         {
-            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Aborted", seconds, null);
+            WorkerLog.JobEnded(_logger, LogLevel.Information, Call(job), "Aborted", seconds, null);
             return Finish(job, JobStatus.Aborted);
         }
 
@@ -168,17 +168,17 @@ internal sealed class JobExecutor
         if (retry is not null)
         {
             var outcome = abortReason is null ? "Error, to retry" : "Aborted, to retry";
-            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, outcome, seconds, error);
+            WorkerLog.JobEnded(_logger, LogLevel.Information, Call(job), outcome, seconds, error);
             return JobOutcome.Retried(retry);
         }
 
         if (abortReason is not null)
         {
-            WorkerLog.JobEnded(_logger, LogLevel.Information, job.CallString, "Aborted", seconds, null);
+            WorkerLog.JobEnded(_logger, LogLevel.Information, Call(job), "Aborted", seconds, null);
             return Finish(job, JobStatus.Aborted);
         }
 
-        WorkerLog.JobEnded(_logger, LogLevel.Error, job.CallString, "Error", seconds, error);
+        WorkerLog.JobEnded(_logger, LogLevel.Error, Call(job), "Error", seconds, error);
         return Finish(job, JobStatus.Failed);
     }
 
@@ -215,5 +215,21 @@ internal sealed class JobExecutor
             _ => false,
         };
         return JobOutcome.Finished(new JobCompletion(job.Id, status, delete));
+    }
+
+    /// <summary>The job as log lines show it: task, id and at most <see cref="WorkerSettings.LogArgumentsMaxLength"/> characters of its arguments.</summary>
+    private string Call(Job job)
+    {
+        var max = _settings.LogArgumentsMaxLength;
+        if (max > 0 && max < job.Args.Length && char.IsHighSurrogate(job.Args[max - 1]))
+        {
+            max--;
+        }
+
+        return job.Args.Length <= _settings.LogArgumentsMaxLength
+            ? job.CallString
+            : string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"{job.TaskName}[{job.Id}]({job.Args.AsSpan(0, max)}… {job.Args.Length} characters)");
     }
 }

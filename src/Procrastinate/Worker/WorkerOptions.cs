@@ -41,6 +41,12 @@ public sealed record WorkerOptions
     /// <summary>Which finished jobs to delete; <see cref="DeleteJobsCondition.Never"/> by default.</summary>
     public DeleteJobsCondition? DeleteJobs { get; init; }
 
+    /// <summary>
+    /// How many characters of a job's JSON arguments its start and end log lines show (the rest is cut, with the full
+    /// length noted); 200 by default, 0 shows none. Arguments can be large: they are never logged whole.
+    /// </summary>
+    public int? LogArgumentsMaxLength { get; init; }
+
     /// <summary>Values handed to every job's <see cref="JobContext.AdditionalContext"/>.</summary>
     public IReadOnlyDictionary<string, object?>? AdditionalContext { get; init; }
 
@@ -79,6 +85,7 @@ public sealed record WorkerOptions
             ShutdownAbortTimeout = ShutdownAbortTimeout ?? defaults.ShutdownAbortTimeout,
             ListenNotify = ListenNotify ?? defaults.ListenNotify,
             DeleteJobs = DeleteJobs ?? defaults.DeleteJobs,
+            LogArgumentsMaxLength = LogArgumentsMaxLength ?? defaults.LogArgumentsMaxLength,
             AdditionalContext = AdditionalContext ?? defaults.AdditionalContext,
             UpdateHeartbeatInterval = UpdateHeartbeatInterval ?? defaults.UpdateHeartbeatInterval,
             StalledWorkerTimeout = StalledWorkerTimeout ?? defaults.StalledWorkerTimeout,

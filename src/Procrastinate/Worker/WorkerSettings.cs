@@ -15,6 +15,7 @@ internal sealed record WorkerSettings
         AbortJobPollingInterval = TimeSpan.FromSeconds(5),
         ListenNotify = true,
         DeleteJobs = DeleteJobsCondition.Never,
+        LogArgumentsMaxLength = 200,
         UpdateHeartbeatInterval = TimeSpan.FromSeconds(10),
         StalledWorkerTimeout = TimeSpan.FromSeconds(30),
         RecoverStalledJobs = true,
@@ -44,6 +45,8 @@ internal sealed record WorkerSettings
     public required bool ListenNotify { get; init; }
 
     public required DeleteJobsCondition DeleteJobs { get; init; }
+
+    public required int LogArgumentsMaxLength { get; init; }
 
     public required IReadOnlyDictionary<string, object?>? AdditionalContext { get; init; }
 
@@ -78,6 +81,7 @@ internal sealed record WorkerSettings
             ShutdownAbortTimeout = merged.ShutdownAbortTimeout!.Value,
             ListenNotify = merged.ListenNotify!.Value,
             DeleteJobs = merged.DeleteJobs!.Value,
+            LogArgumentsMaxLength = merged.LogArgumentsMaxLength!.Value,
             AdditionalContext = merged.AdditionalContext,
             UpdateHeartbeatInterval = merged.UpdateHeartbeatInterval!.Value,
             StalledWorkerTimeout = merged.StalledWorkerTimeout!.Value,
@@ -116,6 +120,11 @@ internal sealed record WorkerSettings
             throw new ArgumentException(
                 $"StalledWorkerTimeout ({StalledWorkerTimeout}) must be longer than UpdateHeartbeatInterval ({UpdateHeartbeatInterval}).",
                 nameof(WorkerOptions.StalledWorkerTimeout));
+        }
+
+        if (LogArgumentsMaxLength < 0)
+        {
+            throw new ArgumentException("LogArgumentsMaxLength cannot be negative.", nameof(WorkerOptions.LogArgumentsMaxLength));
         }
 
         if (Queues is { Count: 0 })

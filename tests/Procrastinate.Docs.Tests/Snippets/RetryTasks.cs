@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 
 namespace Procrastinate.Docs.Tests.Snippets;
 
@@ -15,6 +16,21 @@ public sealed class TimeoutsTwice : IRetryStrategy
 
         // Back off by a minute per attempt, and let the job wait behind fresher work.
         return new RetryDecision { RetryIn = TimeSpan.FromMinutes(job.Attempts + 1), Priority = -1 };
+    }
+}
+
+/// <summary>Retries HTTP errors of some status codes, a few times, one more minute each time: a strategy with settings.</summary>
+public sealed class HttpStatusRetry(int maxAttempts, params HttpStatusCode[] statusCodes) : IRetryStrategy
+{
+    public RetryDecision? GetRetryDecision(Exception exception, Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (exception is not HttpRequestException { StatusCode: { } status } || !statusCodes.Contains(status) || job.Attempts >= maxAttempts)
+        {
+            return null;
+        }
+
+        return new RetryDecision { RetryIn = TimeSpan.FromMinutes(job.Attempts + 1) };
     }
 }
 
@@ -38,6 +54,14 @@ public static partial class RetryTasks
 
     [Task(Name = "retry.custom", RetryStrategy = typeof(TimeoutsTwice))]
     public static partial void Custom(string key) => FailIfAsked(key);
+
+    [Task(Name = "retry.timeouts", RetryOn = [typeof(TimeoutException)])]
+    public static partial void OnTimeouts(string key) => FailIfAsked(key);
+
+    internal static HttpStatusRetry PaymentRetry() => new(maxAttempts: 4, HttpStatusCode.ServiceUnavailable, HttpStatusCode.TooManyRequests);
+
+    [Task(Name = "retry.payment", RetryStrategyFactory = nameof(PaymentRetry))]
+    public static partial void ChargeCard(string key) => FailIfAsked(key);
 
     private static void FailIfAsked(string key)
     {

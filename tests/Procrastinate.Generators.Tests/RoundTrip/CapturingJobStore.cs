@@ -59,6 +59,16 @@ internal sealed class CapturingJobStore : IJobStore
 
     public ValueTask<IReadOnlyList<JobCounts>> ListLocksAsync(JobFilter filter, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+    public ValueTask<bool> DeleteJobAsync(long jobId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public ValueTask<IReadOnlyList<JobEvent>> ListJobEventsAsync(long jobId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public ValueTask<IReadOnlyList<EventCounts>> CountEventsByMinuteAsync(TimeSpan period, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public ValueTask<IReadOnlyList<WorkerRegistration>> ListWorkersAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public ValueTask<IReadOnlyList<PeriodicClaim>> ListPeriodicClaimsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
     public ValueTask<bool> IsSchemaPresentAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public ValueTask<IAsyncDisposable> ListenAsync(IReadOnlyList<string>? queues, Func<JobNotification, ValueTask> onNotification, CancellationToken cancellationToken = default) => throw new NotSupportedException();

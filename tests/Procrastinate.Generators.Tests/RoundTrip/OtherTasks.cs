@@ -44,7 +44,7 @@ public static partial class OtherTasks
 
     [Task(RetryStrategy = typeof(NeverRetry))]
     [Periodic("*/5 * * * *")]
-    [Periodic("0 0 4 * * mon-fri", PeriodicId = "weekdays", Args = """{"extra": 1}""")]
+    [Periodic("0 4 * * mon-fri 0", PeriodicId = "weekdays", Args = """{"extra": 1}""")]
     public static partial ValueTask Tick(long timestamp, int extra = 0)
     {
         Received[nameof(Tick)] = (timestamp, extra);

@@ -188,7 +188,7 @@ public class RoundTripTests
         Assert.Equal("Procrastinate.Generators.Tests.RoundTrip.OtherTasks.Tick", definition.Name);
         Assert.IsType<NeverRetry>(definition.RetryStrategy);
         Assert.Equal(
-            [new PeriodicSchedule("*/5 * * * *"), new PeriodicSchedule("0 0 4 * * mon-fri", "weekdays", """{"extra": 1}""")],
+            [new PeriodicSchedule("*/5 * * * *"), new PeriodicSchedule("0 4 * * mon-fri 0", "weekdays", """{"extra": 1}""")],
             definition.Periodic);
         Assert.Null(await InvokeAsync(definition, """{"timestamp": 1700000000}"""));
         Assert.Equal((1700000000L, 0), OtherTasks.Received[nameof(OtherTasks.Tick)]);

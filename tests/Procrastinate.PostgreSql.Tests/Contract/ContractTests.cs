@@ -19,3 +19,5 @@ public sealed class PostgreSqlWorkerContract(DatabaseFixture database) : WorkerC
 public sealed class PostgreSqlListingContract(DatabaseFixture database) : ListingContract(new PostgreSqlHarness(database)), IClassFixture<DatabaseFixture>;
 
 public sealed class PostgreSqlNotificationContract(DatabaseFixture database) : NotificationContract(new PostgreSqlHarness(database)), IClassFixture<DatabaseFixture>;
+
+public sealed class PostgreSqlInspectionContract(DatabaseFixture database) : InspectionContract(new PostgreSqlHarness(database)), IClassFixture<DatabaseFixture>;

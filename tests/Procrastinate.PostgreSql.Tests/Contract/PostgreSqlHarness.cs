@@ -3,7 +3,6 @@ using Npgsql;
 using Procrastinate.PostgreSql.Tests.Infrastructure;
 using Procrastinate.Storage;
 using Procrastinate.StoreContract;
-using Procrastinate.Testing.InMemory;
 
 namespace Procrastinate.PostgreSql.Tests.Contract;
 

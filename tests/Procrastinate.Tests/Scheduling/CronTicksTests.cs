@@ -13,11 +13,22 @@ public class CronTicksTests
     }
 
     [Fact]
-    public void SixFields_HaveSecondsFirst()
+    public void SixFields_HaveSecondsLast_AsInProcrastinate()
     {
-        var ticks = CronTicks.Parse("*/20 * * * * *").Between(Noon.AddTicks(-1), Noon.AddMinutes(1));
+        Assert.Equal([0, 20, 40, 60], CronTicks.Parse("* * * * * */20").Between(Noon.AddTicks(-1), Noon.AddMinutes(1)).Select(t => (t - Noon).TotalSeconds));
+        Assert.Equal(Noon.Date.AddDays(1).Add(new TimeSpan(4, 0, 30)), CronTicks.Parse("0 4 * * * 30").Next(Noon, TimeSpan.FromDays(1))!.Value.UtcDateTime);
 
-        Assert.Equal([0, 20, 40, 60], ticks.Select(t => (t - Noon).TotalSeconds));
+        // Every five minutes on the minute, not every five seconds on Sundays.
+        Assert.Equal([Noon.AddMinutes(5), Noon.AddMinutes(10)], CronTicks.Parse("*/5 * * * * 0").Between(Noon, Noon.AddMinutes(10)));
+    }
+
+    [Fact]
+    public void DayOfMonthAndDayOfWeek_BothRestricted_EitherDayTicks_AsCroniter()
+    {
+        // September 2023: Friday the 1st, 8th, 15th, 22nd, 29th; the 13th is a Wednesday.
+        var ticks = CronTicks.Parse("0 0 13 * 5").Between(new DateTimeOffset(2023, 9, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(-1), new DateTimeOffset(2023, 9, 30, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal([1, 8, 13, 15, 22, 29], ticks.Select(t => t.Day));
     }
 
     [Fact]
@@ -53,18 +64,22 @@ public class CronTicksTests
     }
 
     [Fact]
-    public void InATimeZone_TheWallClockRules_SkippedTimesDoNotTick_RepeatedTimesTickOnce()
+    public void InATimeZone_CronosRules_SkippedTimesTickAfterTheJump_RepeatedTimesTickOnceUnlessAnInterval()
     {
         var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         var halfPastTwo = CronTicks.Parse("30 2 * * *", paris);
 
-        // 31 March 2024: Paris clocks jump from 02:00 to 03:00, so 02:30 does not exist.
+        // 31 March 2024: Paris clocks jump from 02:00 to 03:00, so 02:30 does not exist; it ticks at 03:00 (01:00 UTC).
         var spring = halfPastTwo.Between(At(2024, 3, 29, 12), At(2024, 4, 2, 0));
-        Assert.Equal([At(2024, 3, 30, 1, 30), At(2024, 4, 1, 0, 30)], spring);
+        Assert.Equal([At(2024, 3, 30, 1, 30), At(2024, 3, 31, 1), At(2024, 4, 1, 0, 30)], spring);
 
         // 27 October 2024: clocks go back from 03:00 to 02:00, so 02:30 happens twice; it ticks at the first.
         var autumn = halfPastTwo.Between(At(2024, 10, 26, 12), At(2024, 10, 28, 12));
         Assert.Equal([At(2024, 10, 27, 0, 30), At(2024, 10, 28, 1, 30)], autumn);
+
+        // An hourly (interval) expression ticks in both passes of the repeated hour.
+        var hourly = CronTicks.Parse("30 * * * *", paris).Between(At(2024, 10, 27, 0), At(2024, 10, 27, 2));
+        Assert.Equal([At(2024, 10, 27, 0, 30), At(2024, 10, 27, 1, 30)], hourly);
     }
 
     private static DateTimeOffset At(int year, int month, int day, int hour, int minute = 0) =>

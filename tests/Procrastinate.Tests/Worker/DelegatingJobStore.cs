@@ -98,6 +98,21 @@ internal class DelegatingJobStore(IJobStore inner) : IJobStore
     public virtual ValueTask<IReadOnlyList<JobCounts>> ListLocksAsync(JobFilter filter, CancellationToken cancellationToken = default) =>
         inner.ListLocksAsync(filter, cancellationToken);
 
+    public virtual ValueTask<bool> DeleteJobAsync(long jobId, CancellationToken cancellationToken = default) =>
+        inner.DeleteJobAsync(jobId, cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<JobEvent>> ListJobEventsAsync(long jobId, CancellationToken cancellationToken = default) =>
+        inner.ListJobEventsAsync(jobId, cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<EventCounts>> CountEventsByMinuteAsync(TimeSpan period, CancellationToken cancellationToken = default) =>
+        inner.CountEventsByMinuteAsync(period, cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<WorkerRegistration>> ListWorkersAsync(CancellationToken cancellationToken = default) =>
+        inner.ListWorkersAsync(cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<PeriodicClaim>> ListPeriodicClaimsAsync(CancellationToken cancellationToken = default) =>
+        inner.ListPeriodicClaimsAsync(cancellationToken);
+
     public virtual ValueTask<bool> IsSchemaPresentAsync(CancellationToken cancellationToken = default) =>
         inner.IsSchemaPresentAsync(cancellationToken);
 

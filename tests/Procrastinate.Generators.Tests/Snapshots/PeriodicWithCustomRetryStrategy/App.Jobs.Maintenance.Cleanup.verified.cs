@@ -31,7 +31,7 @@ namespace App.Jobs
             Periodic = new global::Procrastinate.PeriodicSchedule[]
             {
                 new global::Procrastinate.PeriodicSchedule("*/5 * * * *", "", null, null),
-                new global::Procrastinate.PeriodicSchedule("0 0 4 * * mon-fri", "weekdays", "{\"max_hours\": 2}", null),
+                new global::Procrastinate.PeriodicSchedule("0 4 * * mon-fri 0", "weekdays", "{\"max_hours\": 2}", null),
             },
             Invoke = InvokeAsync,
             ValidateArgs = static json => ReadArgs(json),

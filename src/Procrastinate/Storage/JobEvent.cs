@@ -1,4 +1,4 @@
-namespace Procrastinate.Testing.InMemory;
+namespace Procrastinate.Storage;
 
 /// <summary>A row of <c>procrastinate_events</c>: what happened to a job, and when.</summary>
 /// <param name="Type">

@@ -1,4 +1,4 @@
-namespace Procrastinate.Testing.InMemory;
+namespace Procrastinate.Storage;
 
 /// <summary>A registered worker (a row of <c>procrastinate_workers</c>).</summary>
 /// <param name="Id">The worker id.</param>

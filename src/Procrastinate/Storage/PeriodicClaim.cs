@@ -1,4 +1,4 @@
-namespace Procrastinate.Testing.InMemory;
+namespace Procrastinate.Storage;
 
 /// <summary>A claimed tick of a periodic schedule (a row of <c>procrastinate_periodic_defers</c>).</summary>
 /// <param name="TaskName">The periodic task.</param>
