@@ -10,8 +10,10 @@ for project in "$@"; do
   file="$dir/PublicAPI.Unshipped.txt"
   log=$(mktemp)
   dotnet build "$project" -nodeReuse:false -p:TreatWarningsAsErrors=false -p:WarningsAsErrors= >"$log" 2>&1 || true
-  added=$(grep -oP "RS0016: Symbol '\K.*?(?=' is not part of the declared public API)" "$log" | sort -u || true)
-  removed=$(grep -oP "RS0017: Symbol '\K.*?(?=' is part of the declared API, but is either not public or could not be found)" "$log" | sort -u || true)
+  # Only this project's diagnostics: a referenced library built on the way reports its own (ending "[its.csproj::...]").
+  own=$(grep -F "[$PWD/$project::" "$log" || true)
+  added=$(grep -oP "RS0016: Symbol '\K.*?(?=' is not part of the declared public API)" <<<"$own" | sort -u || true)
+  removed=$(grep -oP "RS0017: Symbol '\K.*?(?=' is part of the declared API, but is either not public or could not be found)" <<<"$own" | sort -u || true)
   {
     grep -vxF -e '#nullable enable' "$file" | grep -vxF -f <(printf '%s\n' "$removed") || true
     if [ -n "$added" ]; then printf "%s\n" "$added"; fi
