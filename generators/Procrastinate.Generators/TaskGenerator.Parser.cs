@@ -638,6 +638,28 @@ public sealed partial class TaskGenerator
                         "two [Periodic] attributes have the PeriodicId '" + periodicId + "'; give each schedule its own PeriodicId"));
                 }
 
+                foreach (var problem in PeriodicArgsChecker.Check(args, parameters))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InvalidPeriodicArgs,
+                        ArgumentLocation(syntax, "Args"),
+                        taskName,
+                        problem));
+                }
+
+                if (timeZone is not null && !TimeZoneIds.IsKnown(timeZone))
+                {
+                    var sameIgnoringCase = TimeZoneIds.SameIgnoringCase(timeZone);
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.UnknownTimeZone,
+                        ArgumentLocation(syntax, "TimeZone"),
+                        timeZone,
+                        taskName,
+                        sameIgnoringCase is null
+                            ? "use an IANA id such as 'Europe/Paris' (or a Windows id such as 'Romance Standard Time')"
+                            : "ids are case-sensitive: did you mean '" + sameIgnoringCase + "'?"));
+                }
+
                 var error = CronValidator.Validate(cron);
                 if (error is not null)
                 {

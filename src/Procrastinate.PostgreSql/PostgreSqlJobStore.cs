@@ -590,6 +590,14 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 
     /// <inheritdoc />
     /// <remarks>
+    /// Compares the schema with Procrastinate 3.9's contract as <see cref="PostgreSqlSchemaManager.CheckSchemaAsync"/>
+    /// does; objects beyond the contract (a later version's additions) do not count.
+    /// </remarks>
+    public async ValueTask EnsureSchemaUsableAsync(CancellationToken cancellationToken = default) =>
+        await Schema.EnsureUsableAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    /// <remarks>
     /// Listens on <c>procrastinate_any_queue_v1</c> when <paramref name="queues"/> is <see langword="null"/>, else on
     /// <c>procrastinate_queue_v1#&lt;queue&gt;</c> per queue, on one dedicated connection. Notifications are handed to
     /// <paramref name="onNotification"/> one at a time; an exception it throws is logged and ignored.

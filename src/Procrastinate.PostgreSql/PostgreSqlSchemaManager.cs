@@ -178,6 +178,59 @@ public sealed class PostgreSqlSchemaManager
         return SchemaCheckResult.Compare(ContractFacts(), actual);
     }
 
+    /// <summary>
+    /// Throws when the schema lacks something of the contract or defines it differently (objects it has beyond the
+    /// contract do not count: the command line's schema check lists those). The message is one line naming what is
+    /// missing or different, by table where a whole table is missing.
+    /// </summary>
+    /// <exception cref="Storage.SchemaUnusableException">Something is missing or different.</exception>
+    /// <exception cref="Storage.StoreUnavailableException">The server is unreachable.</exception>
+    internal async Task EnsureUsableAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CatalogFact> actual;
+        try
+        {
+            actual = await DescribeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e) when (_connections.Translate(e) is { } translated)
+        {
+            throw translated;
+        }
+
+        var contract = ContractFacts();
+        var result = SchemaCheckResult.Compare(contract, actual);
+        var problems = result.Differences.Where(d => !d.IsUnexpected).ToList();
+        if (problems.Count == 0)
+        {
+            return;
+        }
+
+        if (problems.Count == contract.Count)
+        {
+            throw new Storage.SchemaUnusableException(
+                $"The Procrastinate schema is missing from this database{Where()}: apply it with the command line's " +
+                "`schema --apply` or PostgreSqlJobStore.ApplySchemaAsync().");
+        }
+
+        // A table whose every column is missing is named as the table; its other objects then go unsaid.
+        var missingTables = contract.Where(f => f.Kind == "column" && f.Table is not null)
+            .GroupBy(f => f.Table!, StringComparer.Ordinal)
+            .Where(table => table.All(column => problems.Any(p => p.IsMissing && p.Kind == "column" && p.Name == column.Name)))
+            .Select(table => table.Key)
+            .ToHashSet(StringComparer.Ordinal);
+        var tableOf = contract.ToDictionary(f => f.Key, f => f.Table, StringComparer.Ordinal);
+        var named = missingTables.Order(StringComparer.Ordinal).Select(t => "missing table " + t)
+            .Concat(problems
+                .Where(p => !(tableOf.GetValueOrDefault(p.Kind + " " + p.Name) is { } table && missingTables.Contains(table)))
+                .Select(p => $"{(p.IsMissing ? "missing" : "different")} {p.Kind} {p.Name}"))
+            .ToList();
+        const int Shown = 5;
+        var list = string.Join("; ", named.Take(Shown)) + (named.Count > Shown ? $"; and {named.Count - Shown} more" : string.Empty);
+        throw new Storage.SchemaUnusableException(
+            $"The Procrastinate schema of this database{Where()} is not Procrastinate 3.9's: {list}. Apply the migrations it " +
+            "lacks; the command line's `schema --check` lists every difference.");
+    }
+
     /// <summary>The contract: Procrastinate 3.9.0's catalog facts (<c>Sql/contract/procrastinate-3.9-catalog.txt</c>).</summary>
     internal static IReadOnlyList<CatalogFact> ContractFacts() =>
         SqlResources.Read("contract/procrastinate-3.9-catalog.txt")

@@ -41,7 +41,7 @@ public class DiagnosticsTests
                 {
                     [Task(Queue = "orders", Retry = 3, RetryOn = [typeof(TimeoutException)])]
                     [Periodic("0 4 * * sun")]
-                    public static partial Task Ship(Order order, long timestamp, List<Order>? previous = null, CancellationToken ct = default) => Task.CompletedTask;
+                    public static partial Task Ship(long timestamp, Order? order = null, List<Order>? previous = null, CancellationToken ct = default) => Task.CompletedTask;
 
                     [Task]
                     internal static partial void Audit(string @event, JobContext context) { }
@@ -186,6 +186,106 @@ public class DiagnosticsTests
         Assert.DoesNotContain(messages, m => m.Contains("'Tasks.NoTimestamp'", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("'Tasks.IntTimestamp'", StringComparison.Ordinal) && m.Contains("declare it 'long'", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("'Tasks.Twice'", StringComparison.Ordinal) && m.Contains("PeriodicId 'a'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PeriodicArgsThatDoNotFitTheParameters_PROC015()
+    {
+        var source = """
+            public enum Color { Red, Green }
+            public static partial class Tasks
+            {
+                [Task] [Periodic("* * * * *", Args = "{}")] public static partial void Missing(string region, int count = 1) { }
+                [Task] [Periodic("* * * * *", Args = "{\"region\": \"eu\", \"cuont\": 2}")] public static partial void Unknown(string region, int count = 1) { }
+                [Task] [Periodic("* * * * *", Args = "{\"count\": \"2\"}")] public static partial void WrongType(int count) { }
+                [Task] [Periodic("* * * * *", Args = "{\"count\": 2.5}")] public static partial void Fraction(int count) { }
+                [Task] [Periodic("* * * * *", Args = "{\"name\": null}")] public static partial void NullForString(string name) { }
+                [Task] [Periodic("* * * * *", Args = "[1]")] public static partial void NotAnObject() { }
+                [Task] [Periodic("* * * * *", Args = "{\"a\": 1, \"a\": 2}")] public static partial void Twice(int a) { }
+                [Task] [Periodic("* * * * *", Args = "{\"timestamp\": 1}")] public static partial void SetsTimestamp(long timestamp) { }
+                [Task] [Periodic("* * * * *", Args = "{\"region\": \"eu\"")] public static partial void Unclosed(string region) { }
+            }
+            """;
+        AssertDiagnostics(
+            source,
+            ("PROC015", "Args = \"{}\""),
+            ("PROC015", "Args = \"{\\\"region\\\": \\\"eu\\\", \\\"cuont\\\": 2}\""),
+            ("PROC015", "Args = \"{\\\"count\\\": \\\"2\\\"}\""),
+            ("PROC015", "Args = \"{\\\"count\\\": 2.5}\""),
+            ("PROC015", "Args = \"{\\\"name\\\": null}\""),
+            ("PROC015", "Args = \"[1]\""),
+            ("PROC015", "Args = \"{\\\"a\\\": 1, \\\"a\\\": 2}\""),
+            ("PROC015", "Args = \"{\\\"timestamp\\\": 1}\""),
+            ("PROC015", "Args = \"{\\\"region\\\": \\\"eu\\\"\""));
+        var messages = GeneratorHarness.Run(source).GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains(messages, m => m.Contains("'Tasks.Missing'", StringComparison.Ordinal) && m.Contains("required argument 'region'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.Unknown'", StringComparison.Ordinal) && m.Contains("'cuont', which is not an argument of the task (region, count)", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.WrongType'", StringComparison.Ordinal) && m.Contains("gives 'count' a JSON string, but the argument is 'int'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.Twice'", StringComparison.Ordinal) && m.Contains("'a' more than once", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.NotAnObject'", StringComparison.Ordinal) && m.Contains("not a JSON object", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PeriodicArgsThatFit_NoDiagnostic()
+    {
+        AssertDiagnostics("""
+            public enum Color { Red, Green }
+            public static partial class Tasks
+            {
+                [Task]
+                [Periodic("* * * * *", Args = "{\"region\": \"eu\", \"sizes\": [1, 2], \"ratio\": 1, \"color\": 1, \"note\": null, \"tags\": {\"a\": \"b\"}, \"on\": true}")]
+                [Periodic("0 * * * *", PeriodicId = "b", Args = " { \"region\" : \"us\\u00e9\" } ")]
+                public static partial void Fits(
+                    string region, long timestamp, int[]? sizes = null, double ratio = 0, Color color = Color.Red, string? note = null,
+                    Dictionary<string, string>? tags = null, bool on = false) { }
+            }
+            """);
+    }
+
+    [Fact]
+    public void UnknownPeriodicTimeZone_PROC016()
+    {
+        var source = """
+            public static partial class Tasks
+            {
+                [Task] [Periodic("0 4 * * *", TimeZone = "Europe/Pariss")] public static partial void Typo() { }
+                [Task] [Periodic("0 4 * * *", TimeZone = "europe/paris")] public static partial void Case() { }
+                [Task] [Periodic("0 4 * * *", TimeZone = "")] public static partial void Empty() { }
+                [Task] [Periodic("0 4 * * *", TimeZone = "Europe/Paris")] public static partial void Iana() { }
+                [Task] [Periodic("0 4 * * *", TimeZone = "Romance Standard Time")] public static partial void Windows() { }
+                [Task] [Periodic("0 4 * * *", TimeZone = "UTC")] public static partial void Utc() { }
+            }
+            """;
+        AssertDiagnostics(
+            source,
+            ("PROC016", "TimeZone = \"Europe/Pariss\""),
+            ("PROC016", "TimeZone = \"europe/paris\""),
+            ("PROC016", "TimeZone = \"\""));
+        var messages = GeneratorHarness.Run(source).GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains(messages, m => m.Contains("'europe/paris'", StringComparison.Ordinal) && m.Contains("did you mean 'Europe/Paris'?", StringComparison.Ordinal));
+    }
+
+    /// <summary>Every id the generator accepts from its list is one the worker finds on this machine.</summary>
+    [Fact]
+    public void EveryListedTimeZone_IsFoundAtRunTime()
+    {
+        var listed = typeof(Helpers.TimeZoneIds)
+            .GetField("Known", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .GetValue(null) as HashSet<string>;
+        Assert.NotNull(listed);
+        Assert.True(listed.Count > 700);
+        var missing = listed.Where(id =>
+        {
+            try
+            {
+                return TimeZoneInfo.FindSystemTimeZoneById(id) is null;
+            }
+            catch (TimeZoneNotFoundException)
+            {
+                return true;
+            }
+        }).ToList();
+        Assert.Empty(missing);
     }
 
     [Theory]
@@ -396,7 +496,7 @@ public class DiagnosticsTests
             .ToList();
         var releases = File.ReadAllText(Path.Combine(BuildInfo.RepositoryRoot, "generators", "Procrastinate.Generators", "AnalyzerReleases.Unshipped.md"));
         var testNames = typeof(DiagnosticsTests).GetMethods().Select(m => m.Name).ToList();
-        Assert.Equal(14, descriptors.Count);
+        Assert.Equal(16, descriptors.Count);
         Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
         foreach (var descriptor in descriptors)
         {
@@ -407,7 +507,7 @@ public class DiagnosticsTests
             Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, text, StringComparison.Ordinal);
             Assert.Contains("## How to fix", text, StringComparison.Ordinal);
             Assert.Contains("```csharp", text, StringComparison.Ordinal);
-            Assert.Contains(descriptor.Id + " | Procrastinate | Error | " + descriptor.Title, releases, StringComparison.Ordinal);
+            Assert.Contains(descriptor.Id + " | Procrastinate | " + descriptor.DefaultSeverity + " | " + descriptor.Title, releases, StringComparison.Ordinal);
             Assert.Contains(testNames, n => n.Contains("_" + descriptor.Id, StringComparison.Ordinal));
         }
     }

@@ -12,12 +12,24 @@ if (args is ["start-server"])
 // Runs one worker on the database of PROCRASTINATE_TEST_WORKER_DSN until stopped, with a short heartbeat
 // (PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS) so that tests see it stall soon after it is killed. Optional:
 // PROCRASTINATE_TEST_WORKER_CONCURRENCY, PROCRASTINATE_TEST_WORKER_GRACEFUL_TIMEOUT_MS,
-// PROCRASTINATE_TEST_WORKER_ABORT_TIMEOUT_MS. Exits with 3 when it left jobs that ignored their abort.
+// PROCRASTINATE_TEST_WORKER_ABORT_TIMEOUT_MS, PROCRASTINATE_TEST_WORKER_POOL_MAX_THREADS (caps the thread pool, as a
+// small machine's pool holds few threads). Exits with 3 when it left jobs that ignored their abort.
 var dsn = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_DSN");
 if (string.IsNullOrEmpty(dsn))
 {
     await Console.Error.WriteLineAsync("Set PROCRASTINATE_TEST_WORKER_DSN to the connection string of the database to work.");
     return 2;
+}
+
+if (Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_POOL_MAX_THREADS") is { } poolMax)
+{
+    ThreadPool.GetMaxThreads(out _, out var completionPorts);
+    var max = int.Parse(poolMax, CultureInfo.InvariantCulture);
+    if (!ThreadPool.SetMinThreads(1, 1) || !ThreadPool.SetMaxThreads(max, completionPorts))
+    {
+        await Console.Error.WriteLineAsync($"Cannot cap the thread pool at {max} threads.");
+        return 2;
+    }
 }
 
 var heartbeat = Milliseconds("HEARTBEAT_MS") ?? TimeSpan.FromSeconds(10);

@@ -97,6 +97,18 @@ internal static class DiagnosticDescriptors
         "Invalid periodic task",
         "Periodic task '{0}' is invalid: {1}");
 
+    /// <summary>PROC015: <c>The Args of a [Periodic] schedule of task '{0}' do not fit its parameters: {1}</c>.</summary>
+    public static readonly DiagnosticDescriptor InvalidPeriodicArgs = Create(
+        "PROC015",
+        "Periodic arguments do not fit the task",
+        "The Args of a [Periodic] schedule of task '{0}' do not fit its parameters: {1}");
+
+    /// <summary>PROC016: <c>Unknown time zone '{0}' on a [Periodic] schedule of task '{1}': {2}</c>.</summary>
+    public static readonly DiagnosticDescriptor UnknownTimeZone = Create(
+        "PROC016",
+        "Unknown periodic time zone",
+        "Unknown time zone '{0}' on a [Periodic] schedule of task '{1}': {2}");
+
     private static DiagnosticDescriptor Create(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
 }

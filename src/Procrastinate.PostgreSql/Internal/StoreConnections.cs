@@ -219,6 +219,17 @@ internal sealed class StoreConnections : IAsyncDisposable
             return new SchemaUnusableException(string.Format(System.Globalization.CultureInfo.InvariantCulture, ApplyHint, where), exception);
         }
 
+        if (exception.SqlState.StartsWith("42", StringComparison.Ordinal))
+        {
+            // Class 42 (syntax error or access rule violation: an undefined table, column or function, a missing
+            // privilege): the database does not have what the statement needs, and running it again cannot help.
+            var where = Schema is null ? string.Empty : $" (search path '{Schema}')";
+            return new SchemaUnusableException(
+                $"The database cannot run Procrastinate's statements{where}: {exception.SqlState}: {Redact(exception.MessageText)}. " +
+                "Compare the schema with this version with the command line's `schema --check`.",
+                exception);
+        }
+
         if (exception.SqlState == PostgresErrorCodes.RaiseException)
         {
             return new InvalidOperationException(exception.MessageText, exception);

@@ -162,6 +162,16 @@ public interface IJobStore
     ValueTask<bool> IsSchemaPresentAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Checks that the store's schema has everything the library uses; a worker calls it at start. This default checks
+    /// nothing (a store without a schema of its own).
+    /// </summary>
+    /// <exception cref="SchemaUnusableException">
+    /// Something is missing or different; the message names it on one line. Calling again does not help.
+    /// </exception>
+    /// <exception cref="StoreUnavailableException">The store cannot be reached (the check did not take place).</exception>
+    ValueTask EnsureSchemaUsableAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>
     /// Starts listening for notifications on the given queues (all when <see langword="null"/>). Returns once the
     /// first attempt to listen is done; a lost connection is re-established in the background until the returned
     /// subscription is disposed, and never surfaces as an exception.

@@ -25,6 +25,8 @@ internal sealed class FetchLoop
     private readonly WorkerIdentity _identity;
     private readonly WorkerMaintenance _maintenance;
     private readonly Action<string> _requestStop;
+    private readonly Action<SchemaUnusableException> _schemaUnusable;
+    private readonly JobThreads _jobThreads;
 
     public FetchLoop(
         IJobStore store,
@@ -37,7 +39,9 @@ internal sealed class FetchLoop
         WakeSignal fetchSignal,
         WorkerIdentity identity,
         WorkerMaintenance maintenance,
-        Action<string> requestStop)
+        Action<string> requestStop,
+        Action<SchemaUnusableException> schemaUnusable,
+        JobThreads jobThreads)
     {
         _store = store;
         _settings = settings;
@@ -50,6 +54,8 @@ internal sealed class FetchLoop
         _identity = identity;
         _maintenance = maintenance;
         _requestStop = requestStop;
+        _schemaUnusable = schemaUnusable;
+        _jobThreads = jobThreads;
     }
 
     /// <summary>
@@ -130,6 +136,11 @@ internal sealed class FetchLoop
                     takeFinishes = false;
                     fetchFailed = true;
                     continue;
+                }
+                catch (SchemaUnusableException exception)
+                {
+                    _schemaUnusable(exception);
+                    break;
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
@@ -228,7 +239,7 @@ internal sealed class FetchLoop
     {
         var running = new RunningJob(job);
         _running.Add(running);
-        running.Completion = Task.Run(() => RunJobAsync(running, workerId));
+        running.Completion = _jobThreads.Run(() => RunJobAsync(running, workerId));
     }
 
     private async Task RunJobAsync(RunningJob running, long workerId)

@@ -23,18 +23,21 @@ internal sealed class OutcomeRecorder
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Action _onRecorded;
+    private readonly Action<SchemaUnusableException> _onSchemaUnusable;
     private readonly CancellationTokenSource _giveUp = new();
     private readonly ConcurrentQueue<JobCompletion> _shared = new();
     private readonly object _sharingLock = new();
     private bool _sharing;
     private int _pending;
 
-    public OutcomeRecorder(IJobStore store, TimeProvider timeProvider, ILogger logger, Action onRecorded)
+    public OutcomeRecorder(
+        IJobStore store, TimeProvider timeProvider, ILogger logger, Action onRecorded, Action<SchemaUnusableException> onSchemaUnusable)
     {
         _store = store;
         _timeProvider = timeProvider;
         _logger = logger;
         _onRecorded = onRecorded;
+        _onSchemaUnusable = onSchemaUnusable;
     }
 
     /// <summary>Outcomes handed over and not yet recorded (or dropped).</summary>
@@ -263,6 +266,12 @@ internal sealed class OutcomeRecorder
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            if (exception is SchemaUnusableException unusable)
+            {
+                // The worker stops, and gives up retrying (synchronously): this outcome is abandoned below.
+                _onSchemaUnusable(unusable);
+            }
+
             if (_giveUp.IsCancellationRequested)
             {
                 WorkerLog.RecordOutcomeAbandoned(_logger, jobId, operation, exception);

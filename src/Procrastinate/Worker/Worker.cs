@@ -35,6 +35,7 @@ public sealed class Worker
     private OutcomeRecorder? _recorder;
     private int _runCalled;
     private int _abandonedJobs;
+    private SchemaUnusableException? _schemaUnusable;
 
     /// <summary>Creates a worker for <paramref name="app"/>.</summary>
     /// <param name="app">The app whose store and tasks to use.</param>
@@ -49,7 +50,7 @@ public sealed class Worker
         _logger = app.LoggerFactory.CreateLogger("Procrastinate.Worker");
         _running = new RunningJobs(_logger);
         _executor = new JobExecutor(app, _settings, _logger, this);
-        _maintenance = new WorkerMaintenance(_store, _settings, _time, _logger, _running, _identity, _fetchSignal);
+        _maintenance = new WorkerMaintenance(_store, _settings, _time, _logger, _running, _identity, _fetchSignal, StopOnUnusableSchema);
         _listener = new WorkerListener(_store, _settings, _logger, _running, _fetchSignal, _maintenance);
     }
 
@@ -104,9 +105,11 @@ public sealed class Worker
     /// strategy allows); outcomes the store cannot take get one last attempt, after which their jobs are left to
     /// stalled-job recovery. Safe to call from any thread.
     /// </summary>
-    public void Abort()
+    public void Abort() => AbortNow("abort requested");
+
+    private void AbortNow(string reason)
     {
-        RequestStop("abort requested");
+        RequestStop(reason);
         Cancel(_abortingNow);
         var running = _running.Snapshot();
         if (running.Count > 0)
@@ -125,10 +128,16 @@ public sealed class Worker
     /// <summary>
     /// Runs until stopped (by <see cref="Stop"/>, <see cref="Abort"/>, <paramref name="cancellationToken"/>, a
     /// signal, a middleware, or an empty queue when <see cref="WorkerOptions.Wait"/> is false), then returns once
-    /// every job has ended and its outcome is recorded. Store failures are logged and retried; they never end it.
+    /// every job has ended and its outcome is recorded. Store failures are logged and retried, but for a schema that
+    /// cannot be used: that is checked at start, and found again when a statement fails for good (for PostgreSQL, an
+    /// error of SQLSTATE class 42, such as an undefined table, column or function); the worker then aborts its jobs,
+    /// stops and throws.
     /// </summary>
     /// <param name="cancellationToken">Cancelling it stops the worker gracefully; the method then returns normally.</param>
     /// <exception cref="InvalidOperationException">The worker already ran.</exception>
+    /// <exception cref="SchemaUnusableException">
+    /// The store's schema lacks something the worker needs, or has it differently; the message names it on one line.
+    /// </exception>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _runCalled, 1) != 0)
@@ -144,10 +153,29 @@ public sealed class Worker
             // it takes the pooled connection (if any) and hands it to the first fetch; the listener and the first
             // sweep for stalled jobs open their own. The first fetch does not wait for the listener: see
             // WorkerListener.StartAsync.
+            var checking = CheckSchemaAsync();
             var registering = RegisterAsync();
             var listening = _settings.ListenNotify ? _listener.StartAsync(_stopping.Token) : null;
             var firstSweep = _settings.RecoverStalledJobs ? _maintenance.SweepStalledJobsAtStartAsync(_stopping.Token) : null;
-            var workerId = await registering.ConfigureAwait(false);
+            var (workerId, registrationError) = await registering.ConfigureAwait(false);
+
+            // The check names what is wrong better than a failed registration does.
+            if (await checking.ConfigureAwait(false) is { } checkError)
+            {
+                StopOnUnusableSchema(checkError);
+            }
+            else if (registrationError is not null)
+            {
+                StopOnUnusableSchema(registrationError);
+            }
+
+            if (workerId is { } registered && _schemaUnusable is not null)
+            {
+                _identity.Registered(registered, _time.GetUtcNow());
+                await UnregisterAsync().ConfigureAwait(false);
+                workerId = null;
+            }
+
             if (workerId is not { } id)
             {
                 // Stopped before it was registered: the start-up calls still running end, the listener stops.
@@ -160,22 +188,69 @@ public sealed class Worker
                 {
                     await _listener.StopAsync(listening).ConfigureAwait(false);
                 }
-
-                return;
             }
-
-            await RunRegisteredAsync(id, listening, firstSweep).ConfigureAwait(false);
+            else
+            {
+                await RunRegisteredAsync(id, listening, firstSweep).ConfigureAwait(false);
+            }
         }
         finally
         {
             _started.TrySetCanceled(CancellationToken.None);
         }
+
+        if (_schemaUnusable is { } unusable)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unusable);
+        }
+    }
+
+    /// <summary>
+    /// Asks the store whether its schema can be used; returns the reason when it cannot. A store that cannot be reached
+    /// is not a reason: registration waits for it, and statements that fail later for the schema's sake stop the worker.
+    /// </summary>
+    private async Task<SchemaUnusableException?> CheckSchemaAsync()
+    {
+        try
+        {
+            await _store.EnsureSchemaUsableAsync(_stopping.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (SchemaUnusableException exception)
+        {
+            return exception;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            WorkerLog.StoreCallFailed(_logger, "Checking the schema", 0, exception);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A statement failed because of the schema, which retrying cannot fix: aborts the running jobs (their outcomes get
+    /// one attempt to be recorded) and stops; <see cref="RunAsync"/> then throws <paramref name="exception"/>. Only the
+    /// first call counts.
+    /// </summary>
+    private void StopOnUnusableSchema(SchemaUnusableException exception)
+    {
+        if (Interlocked.CompareExchange(ref _schemaUnusable, exception, null) is not null)
+        {
+            return;
+        }
+
+        WorkerLog.SchemaUnusable(_logger, exception.Message);
+        AbortNow("the schema cannot be used");
     }
 
     private async Task RunRegisteredAsync(long workerId, Task<IAsyncDisposable?>? listening, Task<bool>? firstSweep)
     {
         _identity.Registered(workerId, _time.GetUtcNow());
-        var recorder = new OutcomeRecorder(_store, _time, _logger, _fetchSignal.Set);
+        var recorder = new OutcomeRecorder(_store, _time, _logger, _fetchSignal.Set, StopOnUnusableSchema);
         _recorder = recorder;
         if (_abortingNow.IsCancellationRequested)
         {
@@ -183,6 +258,7 @@ public sealed class Worker
         }
 
         var recording = recorder.RunAsync();
+        using var jobThreads = new JobThreads(Concurrency, Name);
         using var sideLoopsCts = new CancellationTokenSource();
         var sideLoops = _maintenance.Start(firstSweep, sideLoopsCts.Token);
         sideLoops.Add(new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideLoopsCts.Token));
@@ -193,7 +269,7 @@ public sealed class Worker
         {
             recorder.StartSharing();
             var fetchLoop = new FetchLoop(
-                _store, _settings, _time, _logger, _running, _executor, recorder, _fetchSignal, _identity, _maintenance, RequestStop);
+                _store, _settings, _time, _logger, _running, _executor, recorder, _fetchSignal, _identity, _maintenance, RequestStop, StopOnUnusableSchema, jobThreads);
             await fetchLoop.RunAsync(_stopping.Token).ConfigureAwait(false);
         }
         finally
@@ -215,7 +291,7 @@ public sealed class Worker
         }
     }
 
-    private async Task<long?> RegisterAsync()
+    private async Task<(long? Id, SchemaUnusableException? Error)> RegisterAsync()
     {
         var stop = _stopping.Token;
         var backoff = default(Backoff);
@@ -229,7 +305,11 @@ public sealed class Worker
                     WorkerLog.StalledWorkersPruned(_logger, pruned.Count);
                 }
 
-                return await _store.RegisterWorkerAsync(stop).ConfigureAwait(false);
+                return (await _store.RegisterWorkerAsync(stop).ConfigureAwait(false), null);
+            }
+            catch (SchemaUnusableException exception)
+            {
+                return (null, exception);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -243,7 +323,7 @@ public sealed class Worker
             }
         }
 
-        return null;
+        return (null, null);
     }
 
     /// <summary>

@@ -110,4 +110,7 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 305, Level = LogLevel.Warning,
         Message = "Job {JobId} was not retried: a waiting job already holds its queueing lock {QueueingLock}, so this one ends failed")]
     public static partial void RetryAlreadyEnqueued(ILogger logger, long jobId, string? queueingLock);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Critical, Message = "The worker stops: {Reason}")]
+    public static partial void SchemaUnusable(ILogger logger, string reason);
 }

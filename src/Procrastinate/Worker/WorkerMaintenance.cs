@@ -17,6 +17,7 @@ internal sealed class WorkerMaintenance
     private readonly RunningJobs _running;
     private readonly WorkerIdentity _identity;
     private readonly WakeSignal _fetchSignal;
+    private readonly Action<SchemaUnusableException> _schemaUnusable;
     private int _abortCheckDue;
 
     public WorkerMaintenance(
@@ -26,7 +27,8 @@ internal sealed class WorkerMaintenance
         ILogger logger,
         RunningJobs running,
         WorkerIdentity identity,
-        WakeSignal fetchSignal)
+        WakeSignal fetchSignal,
+        Action<SchemaUnusableException> schemaUnusable)
     {
         _store = store;
         _settings = settings;
@@ -35,6 +37,7 @@ internal sealed class WorkerMaintenance
         _running = running;
         _identity = identity;
         _fetchSignal = fetchSignal;
+        _schemaUnusable = schemaUnusable;
     }
 
     /// <summary>
@@ -185,6 +188,11 @@ internal sealed class WorkerMaintenance
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
+                return;
+            }
+            catch (SchemaUnusableException exception)
+            {
+                _schemaUnusable(exception);
                 return;
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)

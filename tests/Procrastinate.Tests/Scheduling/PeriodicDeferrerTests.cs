@@ -144,7 +144,20 @@ public class PeriodicDeferrerTests
     [Fact]
     public void SchedulesThatCannotRun_AreLoggedAsErrors_AndTheOthersRun()
     {
-        var setup = new Setup(BadArgs.Definition, EverySecond.Definition);
+        var generated = BadArgs.Definition;
+        var badArgs = new TaskDefinition
+        {
+            Name = generated.Name,
+            Invoke = generated.Invoke,
+            ValidateArgs = generated.ValidateArgs,
+            Periodic =
+            [
+                new PeriodicSchedule("* * * * *", Args: """{"unknown": 1}"""),
+                new PeriodicSchedule("* * * * *", "timestamp", """{"timestamp": 1}"""),
+                new PeriodicSchedule("* * * * *", "zone", TimeZone: "Nowhere/Atlantis"),
+            ],
+        };
+        var setup = new Setup(badArgs, EverySecond.Definition);
 
         Assert.Equal(1, setup.Deferrer.ScheduleCount);
         var errors = setup.Logs.Records.Where(r => r.Level == LogLevel.Error).Select(r => r.Message).ToList();
