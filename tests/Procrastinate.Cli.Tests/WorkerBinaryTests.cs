@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Npgsql;
 using Procrastinate.PostgreSql.Tests.Infrastructure;
@@ -66,6 +67,101 @@ public sealed class WorkerBinaryTests : IClassFixture<DatabaseFixture>
         Assert.Contains(lines, l => l.Contains("listening on all queues", StringComparison.Ordinal));
         Assert.Matches(@"^Worker worker stopped after \d+\.\d s: 1 job\(s\) run, 1 succeeded, 0 raised an error, 0 aborted$", lines[^1]);
         Assert.Equal(JobStatus.Succeeded, (await _fixture.Store.ListJobsAsync(Procrastinate.Storage.JobFilter.All)).Single().Status);
+    }
+
+    [Fact]
+    public async Task Binary_Dashboard_ServesPagesAndApi_OnLoopbackOnly_ReadOnlyRefusesActions_StopsOnSigterm()
+    {
+        var env = new Dictionary<string, string> { ["PROCRASTINATE_DSN"] = _fixture.ConnectionString };
+        await _fixture.ResetAsync();
+        var ids = await _fixture.Store.DeferJobsAsync(
+        [
+            new Procrastinate.Storage.JobToDefer("sample.add", "default", """{"a": 1, "b": 2}""", 0, null, null, null),
+            new Procrastinate.Storage.JobToDefer("sample.ship", "shipping", "{}", 5, null, null, null),
+        ]);
+        // A second address that is not loopback: the dashboard listens there too, and must refuse what comes from it.
+        var other = WorkerBinaryDashboard.NonLoopbackAddress();
+        Assert.True(other is not null, "This test needs a network interface with an IPv4 address other than loopback.");
+
+        await using var dashboard = await WorkerBinaryDashboard.StartAsync(env, $"http://127.0.0.1:0;http://{other}:0");
+        await using var readOnly = await WorkerBinaryDashboard.StartAsync(env, "http://127.0.0.1:0", "--read-only");
+        Assert.Equal(2, dashboard.Addresses.Count);
+        Assert.Contains("Ctrl+C stops it", dashboard.FirstLine, StringComparison.Ordinal);
+        Assert.Contains("(read-only)", readOnly.FirstLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", dashboard.FirstLine, StringComparison.OrdinalIgnoreCase);
+
+        using var local = WorkerBinaryDashboard.Client(dashboard.Addresses[0]);
+        using var remote = WorkerBinaryDashboard.Client(dashboard.Addresses[1]);
+        using var localReadOnly = WorkerBinaryDashboard.Client(readOnly.Addresses[0]);
+
+        // Every page and asset is served from the binary itself.
+        foreach (var page in new[] { "", "jobs", $"jobs/{ids[0]}", "queues", "locks", "workers", "periodic", "tasks" })
+        {
+            using var response = await local.GetAsync(new Uri(page, UriKind.Relative));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"/{page}: {(int)response.StatusCode}");
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("csrf-token", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        foreach (var asset in new[] { "assets/app.js", "assets/app.css" })
+        {
+            using var response = await local.GetAsync(new Uri(asset, UriKind.Relative));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"/{asset}: {(int)response.StatusCode}");
+            Assert.True((await response.Content.ReadAsByteArrayAsync()).Length > 100, asset);
+        }
+
+        // The JSON API, as the page reads it.
+        var stats = await WorkerBinaryDashboard.GetJsonAsync(local, "api/stats");
+        Assert.Equal(2, stats.GetProperty("totals").GetProperty("todo").GetInt64());
+        var shipping = await WorkerBinaryDashboard.GetJsonAsync(local, "api/jobs?queue=shipping");
+        Assert.Equal([ids[1]], shipping.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("id").GetInt64()));
+        var detail = await WorkerBinaryDashboard.GetJsonAsync(local, $"api/jobs/{ids[0]}");
+        Assert.Equal(2, detail.GetProperty("job").GetProperty("args").GetProperty("b").GetInt32());
+        Assert.Equal(["deferred"], detail.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()));
+        var tasks = await WorkerBinaryDashboard.GetJsonAsync(local, "api/tasks");
+        Assert.Contains("sample.add", tasks.EnumerateArray().Select(t => t.GetProperty("name").GetString()));
+        var periodic = await WorkerBinaryDashboard.GetJsonAsync(local, "api/periodic");
+        Assert.Contains("sample.tick", periodic.EnumerateArray().Select(t => t.GetProperty("task").GetString()));
+        Assert.Equal(JsonValueKind.Array, (await WorkerBinaryDashboard.GetJsonAsync(local, "api/workers")).ValueKind);
+        Assert.Equal(
+            ["default", "shipping"],
+            (await WorkerBinaryDashboard.GetJsonAsync(local, "api/queues")).EnumerateArray().Select(q => q.GetProperty("name").GetString()));
+        Assert.False((await WorkerBinaryDashboard.GetJsonAsync(local, "api/config")).GetProperty("read_only").GetBoolean());
+
+        // Loopback only: the same server, reached through the other address, refuses pages and API alike.
+        foreach (var path in new[] { "", "api/stats", "assets/app.js" })
+        {
+            using var refused = await remote.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("loopback", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Actions: done by the read-write dashboard, refused by the read-only one.
+        Assert.True((await WorkerBinaryDashboard.GetJsonAsync(localReadOnly, "api/config")).GetProperty("read_only").GetBoolean());
+        using (var refused = await WorkerBinaryDashboard.PostAsync(localReadOnly, $"api/jobs/{ids[1]}/cancel", await WorkerBinaryDashboard.PageTokenAsync(localReadOnly)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("read-only", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var bulkRefused = await WorkerBinaryDashboard.PostAsync(localReadOnly, "api/jobs/bulk/cancel", await WorkerBinaryDashboard.PageTokenAsync(localReadOnly)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, bulkRefused.StatusCode);
+        }
+
+        Assert.Equal(JobStatus.Todo, await _fixture.Store.GetJobStatusAsync(ids[1]));
+        using (var cancelled = await WorkerBinaryDashboard.PostAsync(local, $"api/jobs/{ids[1]}/cancel", await WorkerBinaryDashboard.PageTokenAsync(local)))
+        {
+            Assert.True(cancelled.StatusCode == HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(JobStatus.Cancelled, await _fixture.Store.GetJobStatusAsync(ids[1]));
+        Assert.Equal(JobStatus.Todo, await _fixture.Store.GetJobStatusAsync(ids[0]));
+
+        var (code, error) = await dashboard.StopAsync();
+        var (readOnlyCode, readOnlyError) = await readOnly.StopAsync();
+        Assert.True(code == 0, error);
+        Assert.True(readOnlyCode == 0, readOnlyError);
     }
 
     [Fact]

@@ -38,6 +38,10 @@ internal sealed class DashboardCommand
         builder.WebHost.UseUrls(urls);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(context.LoggerFactory));
+        // The web host logs every request, and its start, at information level: shown from -v on, so that a page
+        // polling every few seconds does not flood the default output (the line below says where it listens).
+        var verbose = context.LoggerFactory.CreateLogger("Procrastinate.Dashboard").IsEnabled(LogLevel.Debug);
+        builder.Logging.AddFilter("Microsoft", level => verbose || level >= LogLevel.Warning);
         var app = builder.Build();
         await using (app.ConfigureAwait(false))
         {
