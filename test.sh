@@ -95,3 +95,10 @@ for mode in "" --in-memory; do
   echo "$out"
   grep -q "^With a lock the file reads: abcd$" <<<"$out" || { echo "test.sh: quick start $mode failed" >&2; exit 1; }
 done
+
+echo "== install test: every package from a folder feed into a new project, and the dotnet new template (JIT and Native AOT)"
+install_start=$SECONDS
+tests/Install/install-test.sh
+echo "install test: $((SECONDS - install_start)) s"
+echo "test.sh: done in $SECONDS s"
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"

@@ -16,8 +16,8 @@ public sealed class ProcrastinateHostingOptions
     public string? ConnectionStringName { get; set; }
 
     /// <summary>
-    /// A DSN: an Npgsql connection string or a libpq URI (<c>postgresql://...</c>), read by
-    /// <see cref="PostgreSql.PostgreSqlConnectionString.Parse"/>; the app's store owns its connection pool.
+    /// A DSN: an Npgsql connection string or a libpq URI (<c>postgresql://...</c>), read as
+    /// the store reads it; the app's store owns its connection pool.
     /// </summary>
     public string? ConnectionString { get; set; }
 

@@ -11,7 +11,7 @@ namespace Procrastinate.PostgreSql;
 /// (<c>postgresql://user:password@db:5432/shop?sslmode=require</c>), completed as libpq would from the <c>PG*</c>
 /// environment variables.
 /// </summary>
-public static class PostgreSqlConnectionString
+internal static class PostgreSqlConnectionString
 {
     private const string UnknownKeyword = "(a word that is not a libpq keyword; not shown, as it may be part of a password)";
 

@@ -8,15 +8,14 @@ namespace Procrastinate.PostgreSql;
 /// Give either <see cref="ConnectionString"/> (the store then owns its connection pool) or
 /// <see cref="DataSource"/> (owned by the caller, never disposed by the store). With neither, the store connects as
 /// libpq would from the <c>PG*</c> environment variables and <c>.pgpass</c> (<c>PGHOST</c>, <c>PGPORT</c>,
-/// <c>PGUSER</c>, <c>PGPASSWORD</c>, <c>PGDATABASE</c>, <c>PGPASSFILE</c>, ...; see
-/// <see cref="PostgreSqlConnectionString.Parse"/>), on <c>localhost</c> when no host is named.
+/// <c>PGUSER</c>, <c>PGPASSWORD</c>, <c>PGDATABASE</c>, <c>PGPASSFILE</c>, ...; see docs/connecting.md), on <c>localhost</c> when no host is named.
 /// </remarks>
 public sealed record PostgreSqlJobStoreOptions
 {
     /// <summary>
     /// The DSN: an Npgsql connection string (<c>Host=db;Username=worker</c>), a libpq URI
-    /// (<c>postgresql://worker@db/shop?sslmode=require</c>) or a libpq <c>host=db dbname=shop</c> string, read by
-    /// <see cref="PostgreSqlConnectionString.Parse"/>; what it leaves out comes from the <c>PG*</c> variables.
+    /// (<c>postgresql://worker@db/shop?sslmode=require</c>) or a libpq <c>host=db dbname=shop</c> string, read as
+    /// libpq reads it; what it leaves out comes from the <c>PG*</c> variables.
     /// </summary>
     public string? ConnectionString { get; init; }
 

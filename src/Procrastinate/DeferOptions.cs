@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Procrastinate;
 
 /// <summary>
@@ -48,6 +50,7 @@ public sealed record DeferOptions
     /// <param name="queue">The queue.</param>
     /// <param name="ignoreAlreadyEnqueued">When the queueing lock is taken, do not throw: return the id of the waiting job that holds it.</param>
     /// <exception cref="ArgumentException">Both schedules, a negative delay, or a queue name or lock that breaks <see cref="Storage.JobRules"/>.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static DeferOptions Create(
         string? @lock = null,
         string? queueingLock = null,

@@ -156,7 +156,7 @@ public sealed partial class ProcrastinateApp
 
     /// <summary>Resolves a task's defaults and <paramref name="options"/> into the row to insert.</summary>
     /// <exception cref="ArgumentException">Invalid options.</exception>
-    public JobToDefer CreateJob(TaskDefinition task, string args, DeferOptions? options = null)
+    internal JobToDefer CreateJob(TaskDefinition task, string args, DeferOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(task);
         return CreateJob(task.Name, task.Queue, task.Priority, task.Lock, task.QueueingLock, args, options);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Data.Common;
 
 namespace Procrastinate;
@@ -17,6 +18,7 @@ public abstract class TaskDeferrer<TArgs>
     /// <param name="task">The task, with its argument writer.</param>
     /// <param name="app">The app to defer through; <see cref="ProcrastinateApp.Default"/>, resolved at each defer, when unset.</param>
     /// <param name="options">The options of every job; <see cref="DeferOptions.None"/> when unset.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     protected TaskDeferrer(TaskHandle<TArgs> task, ProcrastinateApp? app, DeferOptions? options)
     {
         _task = task ?? throw new ArgumentNullException(nameof(task));

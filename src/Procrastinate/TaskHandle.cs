@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Procrastinate;
 
 /// <summary>
@@ -11,6 +13,7 @@ public sealed class TaskHandle<TArgs>
     private readonly Func<TArgs, string> _writeArgs;
 
     /// <summary>Creates a handle; generated code does this.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public TaskHandle(TaskDefinition definition, Func<string, TArgs> readArgs, Func<TArgs, string> writeArgs)
     {
         Definition = definition ?? throw new ArgumentNullException(nameof(definition));

@@ -16,9 +16,10 @@ public class ConnectingWithUriTests
     }
 
     [Fact]
-    public void Parse_ShowsWhatADsnBecomes()
+    public async Task DataSource_ShowsWhatADsnBecomes()
     {
-        var builder = PostgreSqlConnectionString.Parse("postgresql://db1:5432,db2:5433/shop?target_session_attrs=read-write");
+        await using var store = new PostgreSqlJobStore("postgresql://db1:5432,db2:5433/shop?target_session_attrs=read-write");
+        var builder = new NpgsqlConnectionStringBuilder(store.DataSource.ConnectionString);
         Console.WriteLine($"{builder.Host} {builder.Database} {builder.TargetSessionAttributes}"); // db1:5432,db2:5433 shop read-write
 
         Assert.Equal(("db1:5432,db2:5433", "shop", "read-write"), (builder.Host, builder.Database, builder.TargetSessionAttributes));

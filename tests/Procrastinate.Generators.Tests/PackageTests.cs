@@ -4,7 +4,10 @@ using System.Xml.Linq;
 
 namespace Procrastinate.Generators.Tests;
 
-/// <summary>The <c>Procrastinate</c> package carries the generator, so one package reference is all an app adds.</summary>
+/// <summary>
+/// The <c>Procrastinate</c> package carries the generator, so one package reference is all an app adds; every package
+/// carries what a NuGet user expects; the test package carries no database driver.
+/// </summary>
 public sealed class PackageTests : IDisposable
 {
     private readonly string _output = Path.Combine(Path.GetTempPath(), "procrastinate-pack-" + Guid.NewGuid().ToString("N"));
@@ -44,6 +47,76 @@ public sealed class PackageTests : IDisposable
         var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).ToList();
         Assert.NotEmpty(dependencies);
         Assert.DoesNotContain("Procrastinate.Generators", dependencies);
+    }
+
+    [Fact]
+    public async Task Pack_TestingPackageCarriesNoDatabaseDriver_AndEveryPackageItsMetadata()
+    {
+        var project = Path.Combine(BuildInfo.RepositoryRoot, "src", "Procrastinate.Testing", "Procrastinate.Testing.csproj");
+        var (exitCode, log) = await RunAsync("dotnet", "pack", project, "-c", BuildInfo.Configuration, "-o", _output, "--no-restore", "-nodeReuse:false");
+        Assert.True(exitCode == 0, log);
+
+        // Packing Procrastinate.Testing packs nothing else; Procrastinate (its one project dependency) is checked by
+        // the project graph: neither it nor anything it references names Npgsql.
+        var nupkg = Directory.GetFiles(_output, "Procrastinate.Testing.*.nupkg").Single();
+        var testing = await ReadNuspecAsync(nupkg);
+        var dependencies = testing.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).ToHashSet();
+        Assert.Contains("Procrastinate", dependencies);
+        Assert.DoesNotContain(dependencies, id => id.StartsWith("Npgsql", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(PackageReferencesInGraph(project), id => id.StartsWith("Npgsql", StringComparison.OrdinalIgnoreCase));
+
+        string Field(string name) => testing.Descendants().Single(e => e.Name.LocalName == name).Value;
+        Assert.Equal("MIT", Field("license"));
+        Assert.Equal("README.md", Field("readme"));
+        Assert.Contains("in-memory", Field("description"), StringComparison.Ordinal);
+        Assert.Contains("testing", Field("tags").Split(' '));
+        var repository = testing.Descendants().Single(e => e.Name.LocalName == "repository");
+        Assert.StartsWith("https://github.com/", (string)repository.Attribute("url")!, StringComparison.Ordinal);
+        Assert.Matches("^[0-9a-f]{40}$", (string)repository.Attribute("commit")!);
+        Assert.True(File.Exists(Path.ChangeExtension(nupkg, ".snupkg")), "no symbols package");
+
+        using var package = ZipFile.OpenRead(nupkg);
+        Assert.Contains("README.md", package.Entries.Select(e => e.FullName));
+        Assert.Contains("lib/net10.0/Procrastinate.Testing.xml", package.Entries.Select(e => e.FullName));
+    }
+
+    /// <summary>The package ids a project references, itself and through its project references.</summary>
+    private static HashSet<string> PackageReferencesInGraph(string project)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var packages = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.GetFullPath(project)]);
+        while (pending.TryPop(out var path))
+        {
+            if (!seen.Add(path))
+            {
+                continue;
+            }
+
+            var document = XDocument.Load(path);
+            foreach (var item in document.Descendants())
+            {
+                var include = (string?)item.Attribute("Include");
+                if (item.Name.LocalName == "PackageReference" && include is not null)
+                {
+                    packages.Add(include);
+                }
+                else if (item.Name.LocalName == "ProjectReference" && include is not null)
+                {
+                    pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, include)));
+                }
+            }
+        }
+
+        Assert.Contains(seen, p => p.EndsWith("Procrastinate.csproj", StringComparison.Ordinal));
+        return packages;
+    }
+
+    private static async Task<XDocument> ReadNuspecAsync(string nupkg)
+    {
+        using var package = ZipFile.OpenRead(nupkg);
+        await using var stream = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+        return await XDocument.LoadAsync(stream, LoadOptions.None, CancellationToken.None);
     }
 
     private static async Task<(int ExitCode, string Log)> RunAsync(string fileName, params string[] arguments)
