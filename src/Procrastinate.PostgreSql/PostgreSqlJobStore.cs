@@ -113,28 +113,6 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Defers one job and returns its id; with <paramref name="ignoreAlreadyEnqueued"/>, a taken queueing lock returns
-    /// <see langword="null"/> instead of throwing.
-    /// </summary>
-    /// <exception cref="AlreadyEnqueuedException">The queueing lock is taken and <paramref name="ignoreAlreadyEnqueued"/> is false.</exception>
-    public async ValueTask<long?> DeferJobAsync(
-        JobToDefer job,
-        bool ignoreAlreadyEnqueued = false,
-        DbTransaction? transaction = null,
-        CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var ids = await DeferJobsAsync([job], transaction, cancellationToken).ConfigureAwait(false);
-            return ids[0];
-        }
-        catch (AlreadyEnqueuedException) when (ignoreAlreadyEnqueued)
-        {
-            return null;
-        }
-    }
-
     /// <inheritdoc />
     /// <remarks>
     /// Calls <c>procrastinate_defer_periodic_job_v2</c>, which deletes the claims older than the tick it defers; so

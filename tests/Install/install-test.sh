@@ -11,6 +11,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 version="0.1.0-install.$(date +%s).$$"
 cleanup() {
+  cd "$repo" # the working directory is about to go: later dotnet calls need one
   rm -rf "$work"
   # Only this run's versions: other runs and real releases stay in the cache.
   local cache; cache=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')

@@ -31,16 +31,6 @@ public sealed class NotifyAndTransactionTests : PostgresTest
     }
 
     [Fact]
-    public async Task Defer_WithATakenQueueingLock_CanBeIgnored()
-    {
-        var first = await Store.DeferJobAsync(Job(queueingLock: "QL"), ignoreAlreadyEnqueued: true);
-        var second = await Store.DeferJobAsync(Job(queueingLock: "QL"), ignoreAlreadyEnqueued: true);
-
-        Assert.NotNull(first);
-        Assert.Null(second);
-    }
-
-    [Fact]
     public async Task Defer_InACommittedTransaction_ExistsAndNotifiesOnlyAfterCommit()
     {
         await using var listener = await RawListener.StartAsync(Database.ConnectionString, "procrastinate_any_queue_v1");

@@ -15,9 +15,10 @@ namespace Procrastinate;
 /// </remarks>
 public sealed class Worker
 {
-    // This file is the lifecycle: start-up, registration, shutdown. The rooms it runs: FetchLoop (fetching and starting
-    // jobs), JobExecutor (one job), WorkerMaintenance (heartbeat, abort poll, stalled sweep), WorkerListener (LISTEN),
-    // WorkerSignals (SIGINT/SIGTERM) and OutcomeRecorder (writing outcomes).
+    // This file is the lifecycle: start-up, run, stop. The rooms it runs: WorkerEnrolment (schema check, register),
+    // FetchLoop (fetching and starting jobs), JobExecutor (one job), WorkerMaintenance (heartbeat, abort poll, stalled
+    // sweep), WorkerListener (LISTEN), WorkerSignals (SIGINT/SIGTERM), OutcomeRecorder (writing outcomes) and
+    // WorkerShutdown (the bounded wait for running jobs).
     private readonly ProcrastinateApp _app;
     private readonly WorkerSettings _settings;
     private readonly IJobStore _store;
@@ -29,12 +30,13 @@ public sealed class Worker
     private readonly JobExecutor _executor;
     private readonly WorkerMaintenance _maintenance;
     private readonly WorkerListener _listener;
+    private readonly WorkerEnrolment _enrolment;
+    private readonly WorkerShutdown _shutdown;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abortingNow = new();
     private readonly TaskCompletionSource<long> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private OutcomeRecorder? _recorder;
     private int _runCalled;
-    private int _abandonedJobs;
     private SchemaUnusableException? _schemaUnusable;
 
     /// <summary>Creates a worker for <paramref name="app"/>.</summary>
@@ -52,6 +54,8 @@ public sealed class Worker
         _executor = new JobExecutor(app, _settings, _logger, this);
         _maintenance = new WorkerMaintenance(_store, _settings, _time, _logger, _running, _identity, _fetchSignal, StopOnUnusableSchema);
         _listener = new WorkerListener(_store, _settings, _logger, _running, _fetchSignal, _maintenance);
+        _enrolment = new WorkerEnrolment(_store, _settings, _time, _logger, _identity);
+        _shutdown = new WorkerShutdown(_settings, _time, _logger, _running, _executor, _identity, _abortingNow.Token);
     }
 
     /// <summary>The worker's name.</summary>
@@ -88,7 +92,7 @@ public sealed class Worker
     /// <see cref="WorkerOptions.ShutdownAbortTimeout"/>: their jobs were recorded as a retry or a failure and their runs
     /// left behind (they end with the process). A command line exits with a distinct code when it is not 0.
     /// </summary>
-    public int AbandonedJobCount => Volatile.Read(ref _abandonedJobs);
+    public int AbandonedJobCount => _shutdown.AbandonedJobCount;
 
     /// <summary>Whether a stop was requested.</summary>
     public bool IsStopping => _stopping.IsCancellationRequested;
@@ -130,7 +134,7 @@ public sealed class Worker
     /// signal, a middleware, or an empty queue when <see cref="WorkerOptions.Wait"/> is false), then returns once
     /// every job has ended and its outcome is recorded. Store failures are logged and retried, but for a schema that
     /// cannot be used: that is checked at start, and found again when a statement fails for good (for PostgreSQL, an
-    /// error of SQLSTATE class 42, such as an undefined table, column or function); the worker then aborts its jobs,
+    /// error naming an undefined table, column or function); the worker then aborts its jobs,
     /// stops and throws.
     /// </summary>
     /// <param name="cancellationToken">Cancelling it stops the worker gracefully; the method then returns normally.</param>
@@ -153,8 +157,8 @@ public sealed class Worker
             // it takes the pooled connection (if any) and hands it to the first fetch; the listener and the first
             // sweep for stalled jobs open their own. The first fetch does not wait for the listener: see
             // WorkerListener.StartAsync.
-            var checking = CheckSchemaAsync();
-            var registering = RegisterAsync();
+            var checking = _enrolment.CheckSchemaAsync(_stopping.Token);
+            var registering = _enrolment.RegisterAsync(_stopping.Token);
             var listening = _settings.ListenNotify ? _listener.StartAsync(_stopping.Token) : null;
             var firstSweep = _settings.RecoverStalledJobs ? _maintenance.SweepStalledJobsAtStartAsync(_stopping.Token) : null;
             var (workerId, registrationError) = await registering.ConfigureAwait(false);
@@ -172,7 +176,7 @@ public sealed class Worker
             if (workerId is { } registered && _schemaUnusable is not null)
             {
                 _identity.Registered(registered, _time.GetUtcNow());
-                await UnregisterAsync().ConfigureAwait(false);
+                await _enrolment.UnregisterAsync().ConfigureAwait(false);
                 workerId = null;
             }
 
@@ -202,32 +206,6 @@ public sealed class Worker
         if (_schemaUnusable is { } unusable)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unusable);
-        }
-    }
-
-    /// <summary>
-    /// Asks the store whether its schema can be used; returns the reason when it cannot. A store that cannot be reached
-    /// is not a reason: registration waits for it, and statements that fail later for the schema's sake stop the worker.
-    /// </summary>
-    private async Task<SchemaUnusableException?> CheckSchemaAsync()
-    {
-        try
-        {
-            await _store.EnsureSchemaUsableAsync(_stopping.Token).ConfigureAwait(false);
-            return null;
-        }
-        catch (SchemaUnusableException exception)
-        {
-            return exception;
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            return null;
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            WorkerLog.StoreCallFailed(_logger, "Checking the schema", 0, exception);
-            return null;
         }
     }
 
@@ -276,7 +254,7 @@ public sealed class Worker
         {
             recorder.StopSharing();
             // Heartbeats go on while jobs finish, so that no other worker takes them for stalled.
-            await WaitForRunningJobsAsync(recorder).ConfigureAwait(false);
+            await _shutdown.WaitForRunningJobsAsync(recorder).ConfigureAwait(false);
             recorder.Complete();
             await recording.ConfigureAwait(false);
             await sideLoopsCts.CancelAsync().ConfigureAwait(false);
@@ -286,146 +264,8 @@ public sealed class Worker
                 await _listener.StopAsync(listening).ConfigureAwait(false);
             }
 
-            await UnregisterAsync().ConfigureAwait(false);
+            await _enrolment.UnregisterAsync().ConfigureAwait(false);
             WorkerLog.StopWorker(_logger, Name, Id);
-        }
-    }
-
-    private async Task<(long? Id, SchemaUnusableException? Error)> RegisterAsync()
-    {
-        var stop = _stopping.Token;
-        var backoff = default(Backoff);
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                var pruned = await _store.PruneStalledWorkersAsync(_settings.StalledWorkerTimeout, stop).ConfigureAwait(false);
-                if (pruned.Count > 0)
-                {
-                    WorkerLog.StalledWorkersPruned(_logger, pruned.Count);
-                }
-
-                return (await _store.RegisterWorkerAsync(stop).ConfigureAwait(false), null);
-            }
-            catch (SchemaUnusableException exception)
-            {
-                return (null, exception);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception exception) when (exception is not OutOfMemoryException)
-            {
-                var delay = backoff.Next();
-                WorkerLog.StoreCallFailed(_logger, "Registering the worker", delay.TotalSeconds, exception);
-                await Backoff.DelayAsync(delay, _time, stop).ConfigureAwait(false);
-            }
-        }
-
-        return (null, null);
-    }
-
-    /// <summary>
-    /// Waits for the running jobs: until <see cref="WorkerOptions.ShutdownGracefulTimeout"/>, then aborts them and waits
-    /// <see cref="WorkerOptions.ShutdownAbortTimeout"/> more (at most 1 s after an immediate abort), then gives up on
-    /// those that ignore the abort. Always ends.
-    /// </summary>
-    private async Task WaitForRunningJobsAsync(OutcomeRecorder recorder)
-    {
-        if (_running.IsEmpty)
-        {
-            return;
-        }
-
-        WorkerLog.WaitingForJobs(_logger, _running.Count);
-        using (var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(_abortingNow.Token))
-        {
-            var all = _running.WhenAllEnded();
-            var timeout = _settings.ShutdownGracefulTimeout ?? Timeout.InfiniteTimeSpan;
-            var first = await Task.WhenAny(all, Task.Delay(timeout, _time, timeoutCts.Token)).ConfigureAwait(false);
-            await timeoutCts.CancelAsync().ConfigureAwait(false);
-            if (first != all && !_abortingNow.IsCancellationRequested)
-            {
-                var running = _running.Snapshot();
-                WorkerLog.GracefulTimeoutReached(_logger, timeout.TotalSeconds, running.Count);
-                foreach (var job in running)
-                {
-                    _running.Abort(job, AbortReason.Shutdown);
-                }
-            }
-        }
-
-        // Every job left is aborted now; those that ignore it get a bounded wait, shortened by an immediate abort.
-        var waitStart = _time.GetTimestamp();
-        using var waitCts = new CancellationTokenSource();
-        var deadline = Task.Delay(AbortWait(), _time, waitCts.Token);
-        var abortedNow = _abortingNow.IsCancellationRequested
-            ? Task.Delay(Timeout.InfiniteTimeSpan, _time, waitCts.Token)
-            : Task.Delay(Timeout.InfiniteTimeSpan, _time, _abortingNow.Token);
-        while (!_running.IsEmpty)
-        {
-            var ended = _running.WhenAllEnded();
-            var first = await Task.WhenAny(ended, deadline, abortedNow).ConfigureAwait(false);
-            if (first == deadline)
-            {
-                break;
-            }
-
-            if (first == abortedNow)
-            {
-                var left = AbortWait() - _time.GetElapsedTime(waitStart);
-                deadline = Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, waitCts.Token);
-                abortedNow = Task.Delay(Timeout.InfiniteTimeSpan, _time, waitCts.Token);
-            }
-        }
-
-        await waitCts.CancelAsync().ConfigureAwait(false);
-        if (!_running.IsEmpty)
-        {
-            AbandonRunningJobs(recorder, _time.GetElapsedTime(waitStart));
-        }
-    }
-
-    /// <summary>How long aborted jobs get to end: the option, at most 1 s after an immediate abort.</summary>
-    private TimeSpan AbortWait() =>
-        _abortingNow.IsCancellationRequested && WorkerSettings.ImmediateAbortTimeout < _settings.ShutdownAbortTimeout
-            ? WorkerSettings.ImmediateAbortTimeout
-            : _settings.ShutdownAbortTimeout;
-
-    /// <summary>
-    /// Records the jobs still running as retried or failed (never left doing by a process that exits) and stops
-    /// waiting for their runs, whose own outcomes are dropped.
-    /// </summary>
-    private void AbandonRunningJobs(OutcomeRecorder recorder, TimeSpan waited)
-    {
-        var left = _running.Snapshot();
-        WorkerLog.AbandoningJobs(_logger, left.Count, Math.Round(waited.TotalSeconds, 3), string.Join(", ", left.Select(j => j.Job.Id)));
-        foreach (var running in left)
-        {
-            if (running.TakeOutcome())
-            {
-                recorder.Add(_executor.Abandon(running, _identity.Id, waited));
-                Interlocked.Increment(ref _abandonedJobs);
-            }
-
-            _running.Remove(running.Job.Id);
-        }
-
-        // The process may exit right after: outcomes that cannot be written get one more attempt, not endless retries.
-        recorder.GiveUp();
-    }
-
-    private async Task UnregisterAsync()
-    {
-        var workerId = _identity.Id;
-        try
-        {
-            await _store.UnregisterWorkerAsync(workerId, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            WorkerLog.UnregisterFailed(_logger, workerId, exception);
         }
     }
 
