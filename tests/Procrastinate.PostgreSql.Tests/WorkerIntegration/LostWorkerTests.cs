@@ -11,7 +11,7 @@ public sealed class LostWorkerTests : PostgresTest
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(300);
 
-    // Per process: it registers, waits for the stalled timeout of the one before (5 heartbeats), recovers the job and
+    // Per process: it registers, waits for the stalled timeout of the one before (10 heartbeats), recovers the job and
     // dies running it. Generous: the machine may be loaded, and the loop ends as soon as the job is failed.
     private static readonly TimeSpan ProcessLimit = TimeSpan.FromSeconds(90);
 
