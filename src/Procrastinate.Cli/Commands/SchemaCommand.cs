@@ -27,8 +27,12 @@ internal sealed class SchemaCommand
     };
 
     private readonly Option<bool> _read = new("--read") { Description = "Print the schema's SQL" };
-    private readonly Option<bool> _check = new("--check") { Description = "Compare the database's schema with Procrastinate 3.9's, fact for fact, and list our own objects apart; " +
-                                                                      "exit 1 on any difference, 4 when only our own objects are missing (--apply-own adds them)" };
+    private readonly Option<bool> _check = new("--check")
+    {
+        Description = "Compare the database's schema with Procrastinate 3.9's, fact for fact, and list our own objects apart; " +
+                      "exit 1 on any difference, 4 when only our own objects are missing (--apply-own adds them)",
+    };
+
     private readonly Option<bool> _migrate = new("--migrate") { Description = "Print the migrations of this version, in the order to apply them" };
     private readonly Option<string[]> _extension = new("--extension")
     {
