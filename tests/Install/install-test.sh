@@ -97,6 +97,26 @@ run dotnet test MyWorker.Tests -c Release --no-build
 grep -E "^(Passed|Failed)!" "$work/step.log"
 grep -qE "^Passed!  - Failed:     0" "$work/step.log"
 run dotnet publish MyWorker -c Release -r linux-x64 -p:CppCompilerAndLinker=gcc -warnaserror -o "$work/worker-aot" -nodeReuse:false
-"$work/worker-aot/MyWorker" tasks
-"$work/worker-aot/MyWorker" tasks | grep -q "greet"
+
+step "the template's Native AOT binary: schema, defer, worker, jobs on a throwaway server"
+# A cluster of this run's own, reached through a Unix socket in its own folder: no port to share with other runs.
+pgbin=$(compgen -G "/usr/lib/postgresql/*/bin" | sort -V | tail -1)
+[ -n "$pgbin" ] || { command -v pg_ctl >/dev/null && pgbin=$(dirname "$(command -v pg_ctl)"); }
+pgdir=$(mktemp -d)
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$pgdir"; as_pg=(runuser -u postgres --); fi
+stop_pg() { "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true; rm -rf "$pgdir"; }
+trap 'stop_pg; cleanup' EXIT
+run "${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -A trust -U postgres
+run "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -w -t 60 -l "$pgdir/log" \
+  -o "-c listen_addresses='' -k $pgdir -c fsync=off" start
+export PROCRASTINATE_DSN="Host=$pgdir;Username=postgres;Database=postgres"
+worker="$work/worker-aot/MyWorker"
+run "$worker" schema --apply
+run "$worker" defer greet '{"name": "template"}'
+out=$(timeout 120 "$worker" worker --one-shot 2>&1) || { echo "$out" >&2; echo "install test: FAILED: worker --one-shot" >&2; exit 1; }
+grep -q "^Hello, template!$" <<<"$out" || { echo "$out" >&2; echo "install test: FAILED: the job did not run" >&2; exit 1; }
+out=$("$worker" jobs list 2>&1) || { echo "$out" >&2; exit 1; }
+echo "$out"
+grep -q "succeeded" <<<"$out" || { echo "install test: FAILED: the job is not succeeded" >&2; exit 1; }
 step "passed"
