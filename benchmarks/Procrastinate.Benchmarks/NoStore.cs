@@ -34,7 +34,7 @@ internal class NoStore : IJobStore
 
     public virtual ValueTask<IReadOnlyList<Job>> GetStalledJobsAsync(TimeSpan sinceHeartbeat, string? queue = null, string? taskName = null, CancellationToken cancellationToken = default) => throw NotHere();
 
-    public virtual ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default) => throw NotHere();
+    public virtual ValueTask<IReadOnlyList<StalledJobRecovery>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, Func<Job, RetryJobParams?>? retry = null, CancellationToken cancellationToken = default) => throw NotHere();
 
     public virtual ValueTask<int> DeleteOldJobsAsync(DeleteOldJobsParams parameters, CancellationToken cancellationToken = default) => throw NotHere();
 

@@ -77,7 +77,7 @@ public class WorkerBenchmarks
         public override ValueTask<IReadOnlyList<long>> ListJobsToAbortAsync(string? queue = null, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult<IReadOnlyList<long>>([]);
 
-        public override ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult<IReadOnlyList<long>>([]);
+        public override ValueTask<IReadOnlyList<StalledJobRecovery>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, Func<Job, RetryJobParams?>? retry = null, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<IReadOnlyList<StalledJobRecovery>>([]);
     }
 }

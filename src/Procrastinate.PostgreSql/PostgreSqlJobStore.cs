@@ -386,15 +386,19 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction of two statements: the first locks the stalled rows nobody else holds (<c>SKIP LOCKED</c>), the
-    /// second checks the stalled condition again with a fresh snapshot on rows nobody else can change, and retries
-    /// them like <c>procrastinate_retry_job_v2</c> at the current time (an abort-requested job fails instead, and so
-    /// does a job whose queueing lock is taken). A job that another worker already retried, even if a live worker
+    /// One transaction of two statements: the first locks and reads the stalled rows nobody else holds
+    /// (<c>SKIP LOCKED</c>), then <paramref name="retry"/> decides each job, then the second statement checks the stalled
+    /// condition again with a fresh snapshot on rows nobody else can change, and records each decision like
+    /// <c>procrastinate_retry_job_v2</c> or <c>procrastinate_finish_job_v1</c> (an abort-requested job fails, and so does
+    /// a job to retry whose queueing lock is taken). A job that another worker already retried, even if a live worker
     /// fetched it since, is left alone. When a job deferred or retried meanwhile takes a queueing lock after the
     /// second statement's snapshot, the transaction is rolled back and the sweep runs again, which sees that job.
     /// </remarks>
     /// <exception cref="AlreadyEnqueuedException">Queueing locks kept being taken during every one of the sweeps.</exception>
-    public async ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default) =>
+    public async ValueTask<IReadOnlyList<StalledJobRecovery>> RetryStalledJobsAsync(
+        TimeSpan sinceHeartbeat,
+        Func<Job, RetryJobParams?>? retry = null,
+        CancellationToken cancellationToken = default) =>
         await RunAsync(
             async connection =>
             {
@@ -403,27 +407,43 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                     var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await using (transaction.ConfigureAwait(false))
                     {
-                        List<long> locked;
+                        List<Job> locked;
                         using (var command = Sql.Command(connection, SqlQueries.LockStalledJobs, transaction)
                                          .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat)))
                         {
-                            locked = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                            locked = await Sql.ReadJobsAsync(command, cancellationToken).ConfigureAwait(false);
                         }
 
                         if (locked.Count == 0)
                         {
                             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                            return (IReadOnlyList<long>)[];
+                            return (IReadOnlyList<StalledJobRecovery>)[];
                         }
 
-                        List<long> handled;
+                        // Without a decider every job runs again now, by the server's clock (a NULL time).
+                        var decisions = locked.Select(job => job.AbortRequested || retry is null ? null : DecideStalled(job, retry)).ToList();
+                        var retried = locked.Select((job, i) => !job.AbortRequested && (retry is null || decisions[i] is not null)).ToArray();
+                        var handled = new List<StalledJobRecovery>(locked.Count);
                         using (var command = Sql.Command(connection, SqlQueries.RetryLockedStalledJobs, transaction)
                                          .With(NpgsqlDbType.Double, Sql.Seconds(sinceHeartbeat))
-                                         .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, locked.ToArray()))
+                                         .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, locked.Select(j => j.Id).ToArray())
+                                         .With(NpgsqlDbType.Array | NpgsqlDbType.Boolean, retried)
+                                         .With(NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, decisions.Select(d => d?.RetryAt.ToUniversalTime()).ToArray())
+                                         .With(NpgsqlDbType.Array | NpgsqlDbType.Integer, decisions.Select(d => d?.Priority).ToArray())
+                                         .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, decisions.Select(d => d?.Queue).ToArray())
+                                         .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, decisions.Select(d => d?.Lock).ToArray()))
                         {
                             try
                             {
-                                handled = await Sql.ReadIdsAsync(command, cancellationToken).ConfigureAwait(false);
+                                var byId = locked.ToDictionary(j => j.Id);
+                                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                                await using (reader.ConfigureAwait(false))
+                                {
+                                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                                    {
+                                        handled.Add(new StalledJobRecovery(byId[reader.GetInt64(0)], JobStatusNames.Parse(reader.GetString(1))));
+                                    }
+                                }
                             }
                             catch (PostgresException e) when (_connections.Translate(e) is AlreadyEnqueuedException { QueueingLock: null } conflict)
                             {
@@ -433,7 +453,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                     continue;
                                 }
 
-                                throw await NameConflictingLockAsync(conflict, locked, cancellationToken).ConfigureAwait(false);
+                                throw await NameConflictingLockAsync(conflict, locked.Select(j => j.Id).ToList(), cancellationToken).ConfigureAwait(false);
                             }
                         }
 
@@ -443,6 +463,18 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                 }
             },
             cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The caller's decision for a stalled job, checked.</summary>
+    private static RetryJobParams? DecideStalled(Job job, Func<Job, RetryJobParams?> retry)
+    {
+        var decision = retry(job);
+        if (decision is not null && decision.JobId != job.Id)
+        {
+            throw new ArgumentException($"The retry decision for stalled job {job.Id} names job {decision.JobId}.", nameof(retry));
+        }
+
+        return decision;
+    }
 
     /// <inheritdoc />
     public async ValueTask<int> DeleteOldJobsAsync(DeleteOldJobsParams parameters, CancellationToken cancellationToken = default)

@@ -46,6 +46,31 @@ public sealed class Browser : IDisposable
 
     public IWebElement Find(string css) => Until(d => d.FindElement(By.CssSelector(css)), "element " + css);
 
+    /// <summary>
+    /// Clicks the element; a live refresh may replace it between finding and clicking, so it is found again until the
+    /// click lands (an element replaced before the click was never clicked).
+    /// </summary>
+    public void Click(string css) => Until(
+        d =>
+        {
+            d.FindElement(By.CssSelector(css)).Click();
+            return true;
+        },
+        "a click on " + css);
+
+    /// <summary>Types into the element, found again if a live refresh replaced it before it took the focus.</summary>
+    public void Type(string css, string text) => Until(
+        d =>
+        {
+            d.FindElement(By.CssSelector(css)).SendKeys(text);
+            return true;
+        },
+        $"typing into {css}");
+
+    /// <summary>The <c>data-id</c> of each row of the jobs table, in order, read in one go.</summary>
+    public static string RowIds(IWebDriver driver) =>
+        string.Join(",", driver.FindElements(By.CssSelector("#jobs-table tbody tr")).Select(row => row.GetAttribute("data-id")));
+
     /// <summary>Waits until the element's text is <paramref name="text"/>.</summary>
     public void UntilText(string css, string text) =>
         Until(d => d.FindElement(By.CssSelector(css)).Text == text, $"'{css}' reads '{text}'");

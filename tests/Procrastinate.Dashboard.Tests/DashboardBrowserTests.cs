@@ -67,18 +67,21 @@ public sealed class DashboardBrowserTests(DatabaseFixture database) : IClassFixt
         browser.Go(new Uri(server.Root, "jobs"));
         browser.Until(d => d.FindElements(By.CssSelector("#jobs-table tbody tr")).Count == 8, "eight jobs");
 
-        browser.Find("#filters select[name='status'] option[value='failed']").Click();
-        browser.Find("#filters button[type='submit']").Click();
-        browser.Until(d => d.FindElements(By.CssSelector("#jobs-table tbody tr")).Count == 1, "one failed job");
-        Assert.Equal(ids[2].ToString(System.Globalization.CultureInfo.InvariantCulture), browser.Find("#jobs-table tbody tr").GetAttribute("data-id"));
+        // Every wait is on the page's state: the page refreshes itself every second (PollInterval), so a row found
+        // now may be replaced before it is read, and a refresh may be waiting for its answer while a filter applies.
+        browser.Click("#filters select[name='status'] option[value='failed']");
+        browser.Click("#filters button[type='submit']");
+        var failed = ids[2].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        browser.Until(d => Browser.RowIds(d) == failed, "the failed job alone");
         Assert.EndsWith("jobs?status=failed", browser.Driver.Url, StringComparison.Ordinal);
 
-        browser.Find("#filters button[type='button']").Click();
+        browser.Click("#filters button[type='button']");
         browser.Until(d => d.FindElements(By.CssSelector("#jobs-table tbody tr")).Count == 8, "all jobs again");
-        var queue = browser.Find("#filters input[name='queue']");
-        queue.SendKeys("slow");
-        browser.Find("#filters input[name='task']").SendKeys("dash.sleep\n");
-        browser.Until(d => d.FindElements(By.CssSelector("#jobs-table tbody tr")).Count == 1, "the sleeping job");
+        browser.Type("#filters input[name='queue']", "slow");
+        browser.Type("#filters input[name='task']", "dash.sleep\n");
+        var sleeping = ids[3].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        browser.Until(d => Browser.RowIds(d) == sleeping, "the sleeping job alone");
+        Assert.EndsWith("jobs?queue=slow&task=dash.sleep", browser.Driver.Url, StringComparison.Ordinal);
         browser.Go(new Uri(server.Root, "jobs?lock=none-such"));
         browser.Find(".empty");
     }
@@ -101,17 +104,17 @@ public sealed class DashboardBrowserTests(DatabaseFixture database) : IClassFixt
 
             browser.Go(new Uri(server.Root, $"jobs/{failing}"));
             browser.UntilText("[data-field='Status']", "failed");
-            browser.Find("button[data-action='retry']").Click();
+            browser.Click("button[data-action='retry']");
             browser.UntilText("[data-field='Status']", "succeeded");
             browser.Until(d => d.FindElements(By.CssSelector("#events li[data-event='retried']")).Count == 1, "the retried event");
 
             browser.Go(new Uri(server.Root, $"jobs/{later}"));
             browser.UntilText("[data-field='Status']", "todo");
-            browser.Find("button[data-action='cancel']").Click();
+            browser.Click("button[data-action='cancel']");
             browser.UntilText("[data-field='Status']", "cancelled");
 
             browser.Go(new Uri(server.Root, "jobs?status=doing"));
-            browser.Find($"#jobs-table tr[data-id='{sleeping}'] button[data-action='abort']").Click();
+            browser.Click($"#jobs-table tr[data-id='{sleeping}'] button[data-action='abort']");
             // The worker aborts the job; the list drops it from "doing" without a reload.
             browser.Until(d => d.FindElements(By.CssSelector($"#jobs-table tr[data-id='{sleeping}']")).Count == 0, "the aborted job leaves the running list");
             Assert.Equal(JobStatus.Aborted, await database.Store.GetJobStatusAsync(sleeping));

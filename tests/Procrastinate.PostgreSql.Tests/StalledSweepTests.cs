@@ -33,7 +33,7 @@ public sealed class StalledSweepTests : PostgresTest
         await WaitForALockWaitAsync();
         await transaction.CommitAsync();
 
-        Assert.Equal([stalled], await sweep.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal([(stalled, JobStatus.Failed)], (await sweep.WaitAsync(TimeSpan.FromSeconds(60))).Select(r => (r.Job.Id, r.Status)));
         var job = await GetJobAsync(stalled);
         Assert.Equal((JobStatus.Failed, 1), (job.Status, job.Attempts));
         Assert.Single(await Store.ListJobsAsync(new JobFilter { QueueingLock = "QL", Status = JobStatus.Todo }));

@@ -95,7 +95,7 @@ public abstract class WorkerContract : StoreContract
         await Store.UnregisterWorkerAsync(w2);
         var now = await Harness.NowAsync();
 
-        var retried = await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30));
+        var retried = await RetryStalledIdsAsync();
 
         Assert.Equal([plain, aborting], retried);
         var job = await GetJobAsync(plain);
@@ -106,7 +106,7 @@ public abstract class WorkerContract : StoreContract
         Assert.Equal((JobStatus.Failed, 0), (failed.Status, failed.Attempts));
         Assert.Equal(["deferred", "started", "abort_requested", "failed"], await EventTypesAsync(aborting));
         Assert.Equal(JobStatus.Doing, await Store.GetJobStatusAsync(healthy));
-        Assert.Empty(await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(await RetryStalledIdsAsync());
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public abstract class WorkerContract : StoreContract
 
         await Harness.AdvanceTimeAsync(TimeSpan.FromHours(1));
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () => await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(RetryStalledIdsAsync)));
 
         Assert.Equal(ids.Order(), results.SelectMany(r => r).Order());
         var jobs = await Store.ListJobsAsync(JobFilter.All);
@@ -136,11 +136,11 @@ public abstract class WorkerContract : StoreContract
     {
         var (id, _) = await StartJobAsync();
         await Harness.AdvanceTimeAsync(TimeSpan.FromHours(1));
-        Assert.Equal([id], await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal([id], await RetryStalledIdsAsync());
         var live = await Store.RegisterWorkerAsync();
         Assert.Equal([id], await FetchIdsAsync(live));
 
-        Assert.Empty(await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(await RetryStalledIdsAsync());
 
         var job = await GetJobAsync(id);
         Assert.Equal((JobStatus.Doing, live, 1), (job.Status, job.WorkerId!.Value, job.Attempts));
@@ -155,7 +155,7 @@ public abstract class WorkerContract : StoreContract
         await Store.UnregisterWorkerAsync(w1);
         await Store.UnregisterWorkerAsync(w2);
 
-        var handled = await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30));
+        var handled = await RetryStalledIdsAsync();
 
         Assert.Equal([locked, other], handled);
         Assert.Equal((JobStatus.Failed, 1), await StatusAndAttemptsAsync(locked));
@@ -164,7 +164,7 @@ public abstract class WorkerContract : StoreContract
         Assert.Equal(["deferred", "started", "scheduled", "deferred_for_retry"], await EventTypesAsync(other));
         Assert.Equal((JobStatus.Todo, 0), await StatusAndAttemptsAsync(waiting));
         Assert.Equal(["deferred"], await EventTypesAsync(waiting));
-        Assert.Empty(await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(await RetryStalledIdsAsync());
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public abstract class WorkerContract : StoreContract
         await Store.UnregisterWorkerAsync(w2);
         await Store.UnregisterWorkerAsync(w3);
 
-        var handled = await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30));
+        var handled = await RetryStalledIdsAsync();
 
         Assert.Equal([first, second, third], handled);
         Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(first));
@@ -198,13 +198,104 @@ public abstract class WorkerContract : StoreContract
         await Store.UnregisterWorkerAsync(w1);
         await Store.UnregisterWorkerAsync(w2);
 
-        Assert.Equal([aborting, next], await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal([aborting, next], await RetryStalledIdsAsync());
 
         Assert.Equal((JobStatus.Failed, 0), await StatusAndAttemptsAsync(aborting));
         Assert.Equal(["deferred", "started", "abort_requested", "failed"], await EventTypesAsync(aborting));
         Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(next));
         Assert.Equal(["deferred", "started", "scheduled", "deferred_for_retry"], await EventTypesAsync(next));
     }
+
+    [Fact]
+    public async Task RetryStalledJobs_CountsTheLostRun_AndRecordsEachDecision()
+    {
+        var (retried, w1) = await StartJobAsync(Job(task: "t.retried", priority: 1));
+        var (failed, w2) = await StartJobAsync(Job(task: "t.failed"));
+        var (aborting, w3) = await StartJobAsync(Job(task: "t.aborting"));
+        await Store.CancelJobAsync(aborting, abort: true);
+        await Harness.AdvanceTimeAsync(TimeSpan.FromMinutes(1));
+        var now = await Harness.NowAsync();
+        var retryAt = now.AddMinutes(10);
+        var asked = new List<Job>();
+
+        var handled = await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30), job =>
+        {
+            asked.Add(job);
+            return job.TaskName == "t.retried" ? new RetryJobParams(job.Id, retryAt, Priority: 7, Queue: "elsewhere") : null;
+        });
+
+        // The decider sees each job still running under its lost worker, before the lost run is counted; an
+        // abort-requested job is not asked: it fails whatever the decision.
+        Assert.Equal([(retried, w1, 0), (failed, w2, 0)], asked.Select(j => (j.Id, j.WorkerId!.Value, j.Attempts)));
+        Assert.All(asked, j => Assert.Equal(JobStatus.Doing, j.Status));
+        Assert.Equal(
+            [(retried, JobStatus.Todo), (failed, JobStatus.Failed), (aborting, JobStatus.Failed)],
+            handled.Select(r => (r.Job.Id, r.Status)));
+        Assert.Equal([w1, w2, w3], handled.Select(r => r.Job.WorkerId!.Value));
+        Assert.All(handled, r => Assert.Equal((JobStatus.Doing, 0), (r.Job.Status, r.Job.Attempts)));
+
+        var job = await GetJobAsync(retried);
+        Assert.Equal((JobStatus.Todo, 1, 7, "elsewhere"), (job.Status, job.Attempts, job.Priority, job.Queue));
+        AssertClose(retryAt, job.ScheduledAt!.Value);
+        Assert.Equal(["deferred", "started", "scheduled", "deferred_for_retry"], await EventTypesAsync(retried));
+        Assert.Equal((JobStatus.Failed, 1), await StatusAndAttemptsAsync(failed));
+        Assert.Equal(["deferred", "started", "failed"], await EventTypesAsync(failed));
+        Assert.Equal((JobStatus.Failed, 0), await StatusAndAttemptsAsync(aborting));
+        Assert.Empty(await RetryStalledIdsAsync());
+    }
+
+    [Fact]
+    public async Task RetryStalledJobs_AJobLostAgainAndAgain_EndsFailedOnceTheDeciderSaysSo()
+    {
+        // As the worker decides for a task with two retries (Procrastinate's attempts semantics).
+        static RetryJobParams? TwoRetries(Job job) => job.Attempts < 2 ? new RetryJobParams(job.Id, DateTimeOffset.UnixEpoch) : null;
+        var id = await DeferAsync(Job());
+        var statuses = new List<JobStatus>();
+        for (var run = 0; run < 3; run++)
+        {
+            var worker = await Store.RegisterWorkerAsync();
+            Assert.Equal([id], (await Store.FetchJobsAsync(new FetchJobsParams(worker, null))).Select(j => j.Id));
+            await Store.UnregisterWorkerAsync(worker);
+            statuses.Add(Assert.Single(await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30), TwoRetries)).Status);
+        }
+
+        Assert.Equal([JobStatus.Todo, JobStatus.Todo, JobStatus.Failed], statuses);
+        Assert.Equal((JobStatus.Failed, 3), await StatusAndAttemptsAsync(id));
+        Assert.Equal(
+            ["deferred", "started", "scheduled", "deferred_for_retry", "started", "scheduled", "deferred_for_retry", "started", "failed"],
+            await EventTypesAsync(id));
+    }
+
+    [Fact]
+    public async Task RetryStalledJobs_ADecisionForAnotherJob_IsRefused_AndChangesNothing()
+    {
+        var (id, worker) = await StartJobAsync();
+        await Store.UnregisterWorkerAsync(worker);
+
+        await Assert.ThrowsAsync<ArgumentException>(
+            async () => await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30), job => new RetryJobParams(job.Id + 1, DateTimeOffset.UnixEpoch)));
+
+        Assert.Equal((JobStatus.Doing, 0), await StatusAndAttemptsAsync(id));
+        Assert.Equal([id], await RetryStalledIdsAsync());
+    }
+
+    [Fact]
+    public async Task RetryStalledJobs_AFailedDecision_LeavesTheQueueingLockToTheNextStalledJob()
+    {
+        var (first, w1) = await StartJobAsync(Job(task: "t.failed", queueingLock: "QL"));
+        var (second, w2) = await StartJobAsync(Job(task: "t.retried", queueingLock: "QL"));
+        await Store.UnregisterWorkerAsync(w1);
+        await Store.UnregisterWorkerAsync(w2);
+
+        var handled = await Store.RetryStalledJobsAsync(
+            TimeSpan.FromSeconds(30), job => job.TaskName == "t.retried" ? new RetryJobParams(job.Id, DateTimeOffset.UnixEpoch) : null);
+
+        Assert.Equal([(first, JobStatus.Failed), (second, JobStatus.Todo)], handled.Select(r => (r.Job.Id, r.Status)));
+        Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(second));
+    }
+
+    private async Task<List<long>> RetryStalledIdsAsync() =>
+        (await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30))).Select(r => r.Job.Id).ToList();
 
     private async Task<(JobStatus Status, int Attempts)> StatusAndAttemptsAsync(long id)
     {

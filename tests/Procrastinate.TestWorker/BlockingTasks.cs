@@ -7,7 +7,7 @@ public static partial class BlockingTasks
     public const string HangKey = "testworker.hang";
 
     /// <summary>Prints <c>started &lt;job id&gt;</c>; then waits until aborted where <see cref="HangKey"/> is set, else ends.</summary>
-    [Task(Name = "testworker.block")]
+    [Task(Name = "testworker.block", Retry = 1)]
     public static partial async Task Block(string marker, JobContext context, CancellationToken cancellationToken)
     {
         await Console.Out.WriteLineAsync($"started {context.Job.Id} {marker}").ConfigureAwait(false);

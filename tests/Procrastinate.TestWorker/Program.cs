@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Procrastinate;
 using Procrastinate.Generated;
 using Procrastinate.PostgreSql;
@@ -13,7 +14,8 @@ if (args is ["start-server"])
 // (PROCRASTINATE_TEST_WORKER_HEARTBEAT_MS) so that tests see it stall soon after it is killed. Optional:
 // PROCRASTINATE_TEST_WORKER_CONCURRENCY, PROCRASTINATE_TEST_WORKER_GRACEFUL_TIMEOUT_MS,
 // PROCRASTINATE_TEST_WORKER_ABORT_TIMEOUT_MS, PROCRASTINATE_TEST_WORKER_POOL_MAX_THREADS (caps the thread pool, as a
-// small machine's pool holds few threads). Exits with 3 when it left jobs that ignored their abort.
+// small machine's pool holds few threads), PROCRASTINATE_TEST_WORKER_LOG=1 (the worker's log lines on stdout). Exits with
+// 3 when it left jobs that ignored their abort.
 var dsn = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_DSN");
 if (string.IsNullOrEmpty(dsn))
 {
@@ -38,8 +40,15 @@ var concurrency = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_
     : 1;
 var gracefulTimeout = Milliseconds("GRACEFUL_TIMEOUT_MS");
 var abortTimeout = Milliseconds("ABORT_TIMEOUT_MS");
+using var loggerFactory = Environment.GetEnvironmentVariable("PROCRASTINATE_TEST_WORKER_LOG") == "1"
+    ? LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true))
+    : null;
 await using var store = new PostgreSqlJobStore(dsn);
-var app = new ProcrastinateApp(store, new ProcrastinateAppOptions { Tasks = new TaskRegistry(ProcrastinateTestWorkerTasks.All) });
+var app = new ProcrastinateApp(store, new ProcrastinateAppOptions
+{
+    Tasks = new TaskRegistry(ProcrastinateTestWorkerTasks.All),
+    LoggerFactory = loggerFactory,
+});
 var worker = new Worker(app, new WorkerOptions
 {
     Name = "testworker",

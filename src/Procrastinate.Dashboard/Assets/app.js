@@ -9,9 +9,11 @@
   const STATUSES = ['todo', 'doing', 'succeeded', 'failed', 'cancelled', 'aborting', 'aborted'];
   const FILTERS = ['status', 'queue', 'task', 'lock', 'queueing_lock', 'id'];
   let config = { poll_seconds: 3, page_size: 50 };
-  let current = null; // { name, refresh }
+  let current = null; // { key, rows }
   let refreshing = false;
   let again = false;
+  let renders = 0; // renders started: only the latest one may draw, so a slow answer never replaces a newer page
+  let shownKey = null; // the address whose content the page shows
 
   // ---- DOM helpers (text is always set as text, never parsed as HTML) ----
   function h(tag, attrs, ...children) {
@@ -286,19 +288,31 @@
     return { name: views[name] ? name : 'overview', params: url.searchParams, nav: name };
   }
 
+  // A navigation (full) always draws its page. A live refresh of the page already shown draws only when the user is
+  // not in the filter form, and keeps that form as it is (a filter chosen but not yet applied survives the refresh).
+  // Renders overlap (a refresh may be waiting for its answer when the user navigates): only the latest one draws.
   async function render(full) {
+    const mine = ++renders;
     const r = route();
-    if (full || !current || current.key !== location.href) current = { key: location.href, rows: 0 };
+    const key = location.href;
+    if (full || !current || current.key !== key) current = { key, rows: 0 };
     for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === r.nav);
+    let content;
     try {
-      const content = await views[r.name](r.params, r.id);
-      const focused = document.activeElement && document.activeElement.closest('#filters') ? document.activeElement.name : null;
-      if (focused && !full) return; // a live refresh does not redraw under a user typing a filter; a navigation does
-      main.replaceChildren(...content.flat());
-      document.title = 'Procrastinate · ' + (r.name === 'job' ? 'Job #' + r.id : r.name[0].toUpperCase() + r.name.slice(1));
+      content = (await views[r.name](r.params, r.id)).flat();
     } catch (e) {
-      main.replaceChildren(h('h1', {}, 'Error'), h('div', { class: 'note' }, e.message));
+      content = [h('h1', {}, 'Error'), h('div', { class: 'note' }, e.message)];
     }
+    if (mine !== renders || key !== location.href) return;
+    const form = document.getElementById('filters');
+    if (!full && shownKey === key && form) {
+      if (document.activeElement && form.contains(document.activeElement)) return;
+      const at = content.findIndex((node) => node.id === 'filters');
+      if (at >= 0) content[at] = form;
+    }
+    main.replaceChildren(...content);
+    shownKey = key;
+    document.title = 'Procrastinate · ' + (r.name === 'job' ? 'Job #' + r.id : r.name[0].toUpperCase() + r.name.slice(1));
   }
 
   async function refresh() {

@@ -172,44 +172,61 @@ WHERE j.status = 'doing'
 ORDER BY j.id;
 
 -- name: lock_stalled_jobs --
--- First step of retrying stalled jobs, inside a transaction: lock the stalled rows nobody else holds.
-SELECT j.id
+-- First step of retrying stalled jobs, inside a transaction: lock the stalled rows nobody else holds, and read them
+-- (a locked row is read at its latest version) for the caller to decide each job's retry.
+SELECT j.id, j.queue_name, j.task_name, j.priority, j.lock, j.queueing_lock, j.args::text, j.status::text,
+       j.scheduled_at, j.attempts, j.abort_requested, j.worker_id
 FROM procrastinate_jobs AS j
 WHERE j.status = 'doing'
   AND (j.worker_id IS NULL
        OR EXISTS (SELECT 1 FROM procrastinate_workers AS w
                   WHERE w.id = j.worker_id AND w.last_heartbeat < now() - make_interval(secs => $1)))
+ORDER BY j.id
 FOR UPDATE OF j SKIP LOCKED;
 
 -- name: retry_locked_stalled_jobs --
 -- Second step, in the same transaction: this statement's fresh snapshot sees every commit made before the rows
 -- were locked, so the stalled condition is checked again on rows nobody else can change; a job another worker
--- already retried and a live worker fetched again is left alone. Each job is retried like
--- procrastinate_retry_job_v2 does (an abort-requested job fails instead), except a job whose queueing lock a
--- waiting job, or a smaller id of this sweep going back to todo, already holds: that one ends failed like
--- procrastinate_finish_job_v1 does, since the job holding the lock does the same work. The decisions come from the
--- statement's snapshot, which the functions' own writes do not change.
-WITH stalled AS MATERIALIZED (
-    SELECT j.id, j.queueing_lock, j.abort_requested
+-- already retried and a live worker fetched again is left alone. $2..$7 are the caller's decisions, one per locked
+-- job: retry when $3 (at $4, or now when NULL; with a new priority, queue or lock when given), else fail. A job is retried like
+-- procrastinate_retry_job_v2 does (an abort-requested job fails instead, whatever the decision) and failed like
+-- procrastinate_finish_job_v1 does; so is a job to retry whose queueing lock a waiting job, or a smaller id of this
+-- sweep going back to todo, already holds, since the job holding the lock does the same work. The decisions come
+-- from the statement's snapshot, which the functions' own writes do not change. Returns each job with its new status.
+WITH decision AS (
+    SELECT d.id, d.retry, d.retry_at, d.priority, d.queue_name, d.lock
+    FROM unnest($2::bigint[], $3::boolean[], $4::timestamp with time zone[], $5::integer[], $6::character varying[],
+                $7::character varying[]) AS d(id, retry, retry_at, priority, queue_name, lock)
+),
+stalled AS MATERIALIZED (
+    SELECT j.id, j.queueing_lock, j.abort_requested, d.retry_at, d.priority, d.queue_name, d.lock,
+           (NOT j.abort_requested AND d.retry) AS to_retry
     FROM procrastinate_jobs AS j
-    WHERE j.id = ANY ($2::bigint[])
-      AND j.status = 'doing'
+    JOIN decision AS d ON d.id = j.id
+    WHERE j.status = 'doing'
       AND (j.worker_id IS NULL
            OR EXISTS (SELECT 1 FROM procrastinate_workers AS w
                       WHERE w.id = j.worker_id AND w.last_heartbeat < now() - make_interval(secs => $1)))
+),
+decided AS MATERIALIZED (
+    SELECT s.*,
+           s.to_retry
+           AND NOT (s.queueing_lock IS NOT NULL
+                    AND (EXISTS (SELECT 1 FROM procrastinate_jobs AS t
+                                 WHERE t.status = 'todo' AND t.queueing_lock = s.queueing_lock)
+                         OR EXISTS (SELECT 1 FROM stalled AS e
+                                    WHERE e.id < s.id AND e.to_retry AND e.queueing_lock = s.queueing_lock)))
+               AS retried
+    FROM stalled AS s
 )
 SELECT s.id,
+       CASE WHEN s.retried THEN 'todo' ELSE 'failed' END,
        CASE
-           WHEN NOT s.abort_requested
-                AND s.queueing_lock IS NOT NULL
-                AND (EXISTS (SELECT 1 FROM procrastinate_jobs AS t
-                             WHERE t.status = 'todo' AND t.queueing_lock = s.queueing_lock)
-                     OR EXISTS (SELECT 1 FROM stalled AS e
-                                WHERE e.id < s.id AND NOT e.abort_requested AND e.queueing_lock = s.queueing_lock))
-               THEN procrastinate_finish_job_v1(s.id, 'failed', false)
-           ELSE procrastinate_retry_job_v2(s.id, now(), NULL, NULL, NULL)
+           WHEN s.abort_requested THEN procrastinate_retry_job_v2(s.id, now(), NULL, NULL, NULL)
+           WHEN s.retried THEN procrastinate_retry_job_v2(s.id, COALESCE(s.retry_at, now()), s.priority, s.queue_name, s.lock)
+           ELSE procrastinate_finish_job_v1(s.id, 'failed', false)
        END
-FROM stalled AS s
+FROM decided AS s
 ORDER BY s.id;
 
 -- name: delete_old_jobs --

@@ -362,27 +362,60 @@ public sealed partial class InMemoryJobStore : IJobStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<StalledJobRecovery>> RetryStalledJobsAsync(
+        TimeSpan sinceHeartbeat,
+        Func<Job, RetryJobParams?>? retry = null,
+        CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             var stalled = Stalled(sinceHeartbeat);
             var now = Now();
-            foreach (var job in stalled)
+            var found = stalled.Select(job => job.ToJob()).ToList();
+
+            // Every decision first, as the PostgreSQL store takes them all before it changes a row.
+            var decisions = found.Select(job => job.AbortRequested ? null : Decide(job, retry, now)).ToList();
+            var handled = new List<StalledJobRecovery>(stalled.Count);
+            for (var i = 0; i < stalled.Count; i++)
             {
+                var job = stalled[i];
+
                 // By id, so a job this sweep put back to todo already holds its queueing lock for the later ones.
-                if (!job.AbortRequested && job.QueueingLock is { } queueingLock && HoldsQueueingLock(queueingLock))
+                if (job.AbortRequested)
+                {
+                    Retry(job, now, null, null, null, now);
+                }
+                else if (decisions[i] is not { } decision
+                    || (job.QueueingLock is { } queueingLock && HoldsQueueingLock(queueingLock)))
                 {
                     Finish(job, JobStatus.Failed, now);
                 }
                 else
                 {
-                    Retry(job, now, null, null, null, now);
+                    Retry(job, decision.RetryAt, decision.Priority, decision.Queue, decision.Lock, now);
                 }
+
+                handled.Add(new StalledJobRecovery(found[i], job.Status));
             }
 
-            return ValueTask.FromResult<IReadOnlyList<long>>(stalled.Select(job => job.Id).ToList());
+            return ValueTask.FromResult<IReadOnlyList<StalledJobRecovery>>(handled);
+        }
+
+        static RetryJobParams? Decide(Job job, Func<Job, RetryJobParams?>? retry, DateTimeOffset now)
+        {
+            if (retry is null)
+            {
+                return new RetryJobParams(job.Id, now);
+            }
+
+            var decision = retry(job);
+            if (decision is not null && decision.JobId != job.Id)
+            {
+                throw new ArgumentException($"The retry decision for stalled job {job.Id} names job {decision.JobId}.", nameof(retry));
+            }
+
+            return decision;
         }
     }
 

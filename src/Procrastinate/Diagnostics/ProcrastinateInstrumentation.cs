@@ -160,6 +160,17 @@ public static class ProcrastinateInstrumentation
         }
     }
 
+    /// <summary>
+    /// Counts a run that lost its worker (found by stalled-job recovery) as retried or failed, with
+    /// <c>error.type</c> naming <see cref="WorkerLostException"/>. There is no span: the run's own span died with it.
+    /// </summary>
+    internal static void WorkerLost(Job job, JobStatus status)
+    {
+        var tags = Tags(job.Queue, job.TaskName);
+        tags.Add("error.type", typeof(WorkerLostException).FullName);
+        (status == JobStatus.Todo ? Retried : Failed).Add(1, tags);
+    }
+
     private static void SetCommonTags(Activity activity, string queue, string taskName, string operation, string operationType)
     {
         activity.SetTag("messaging.system", MessagingSystem);

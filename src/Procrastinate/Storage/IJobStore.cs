@@ -106,18 +106,34 @@ public interface IJobStore
         CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Puts every stalled job (see <see cref="GetStalledJobsAsync"/>) back to <see cref="JobStatus.Todo"/>, each
-    /// exactly once even when several workers call this at the same time, and returns the ids of all the jobs it
-    /// handled, by id, including those it failed.
+    /// Handles every stalled job (see <see cref="GetStalledJobsAsync"/>) exactly once, even when several workers call
+    /// this at the same time: the lost run counts as an attempt, and <paramref name="retry"/> decides whether the job
+    /// goes back to <see cref="JobStatus.Todo"/> or ends <see cref="JobStatus.Failed"/>. Returns every job it handled,
+    /// by id, with the status it got.
     /// </summary>
+    /// <param name="sinceHeartbeat">How long a worker may be silent before its running jobs count as stalled.</param>
+    /// <param name="retry">
+    /// Called once per stalled job (whose abort was not requested) while the store holds it, so it must be quick and must
+    /// not call the store: returns when and how the job runs again (its <see cref="RetryJobParams.JobId"/> must be the
+    /// job's), or <see langword="null"/> to fail it. The job it gets is still running: <see cref="Job.Attempts"/> counts
+    /// the runs before the lost one. Without it every job runs again at once.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the call.</param>
     /// <remarks>
-    /// Stalled jobs are taken by id. An abort-requested one ends <see cref="JobStatus.Failed"/> (attempts unchanged,
-    /// like <see cref="RetryJobAsync"/> on such a job). One whose queueing lock is held by a waiting job, or by a
-    /// smaller id that this call puts back to todo, also ends <see cref="JobStatus.Failed"/> (attempts counted, like
-    /// <see cref="FinishJobsAsync"/>) since the job holding the lock does the same work; so a taken queueing lock
-    /// never blocks the recovery of the other stalled jobs.
+    /// Stalled jobs are taken by id. A retried job is recorded like <see cref="RetryJobAsync"/> (attempts counted, a
+    /// <c>deferred_for_retry</c> event), a failed one like <see cref="FinishJobsAsync"/> (attempts counted, a
+    /// <c>failed</c> event): Procrastinate's own functions, statuses and events, so Python workers sharing the database
+    /// see nothing new. An abort-requested job ends <see cref="JobStatus.Failed"/> (attempts unchanged, like
+    /// <see cref="RetryJobAsync"/> on such a job). One that would go back to todo while its queueing lock is held by a
+    /// waiting job, or by a smaller id that this call puts back to todo, also ends <see cref="JobStatus.Failed"/>
+    /// (attempts counted) since the job holding the lock does the same work; so a taken queueing lock never blocks the
+    /// recovery of the other stalled jobs.
     /// </remarks>
-    ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default);
+    /// <exception cref="ArgumentException"><paramref name="retry"/> returned parameters for another job.</exception>
+    ValueTask<IReadOnlyList<StalledJobRecovery>> RetryStalledJobsAsync(
+        TimeSpan sinceHeartbeat,
+        Func<Job, RetryJobParams?>? retry = null,
+        CancellationToken cancellationToken = default);
 
     /// <summary>Deletes finished jobs whose latest event is older than the given age; returns how many.</summary>
     ValueTask<int> DeleteOldJobsAsync(DeleteOldJobsParams parameters, CancellationToken cancellationToken = default);

@@ -109,6 +109,22 @@ internal sealed class JobExecutor
         return Decide(running, task, error, seconds: 0, result: null);
     }
 
+    /// <summary>
+    /// Whether a job whose run lost its worker (found by stalled-job recovery) runs again: the lost run counts as an
+    /// attempt, and the task's strategy is asked about a <see cref="WorkerLostException"/>; <see langword="null"/> fails
+    /// the job. A job of a task this app does not know runs again at once, as before this bound: its budget is unknown
+    /// here (it may be another app's, e.g. a Python worker's).
+    /// </summary>
+    public RetryJobParams? RetryAfterLostWorker(Job job)
+    {
+        if (!_app.Tasks.TryGet(job.TaskName, out var task))
+        {
+            return new RetryJobParams(job.Id, _time.GetUtcNow());
+        }
+
+        return GetRetry(task, job, new WorkerLostException(job.Id, job.WorkerId));
+    }
+
     /// <summary>The outcome of a run the worker itself failed: the job fails.</summary>
     public JobOutcome FailedByWorker(Job job) =>
         JobOutcome.Finished(new JobCompletion(job.Id, JobStatus.Failed, _settings.DeleteJobs == DeleteJobsCondition.Always));

@@ -93,6 +93,15 @@ internal static partial class WorkerLog
         Message = "Retry strategy of task {TaskName} threw for job {JobId}; the job is not retried")]
     public static partial void RetryStrategyFailed(ILogger logger, string taskName, long jobId, Exception exception);
 
+    /// <summary>
+    /// A job whose run lost its worker (stalled-job recovery found it running under a worker that is gone or silent):
+    /// WARNING when it runs again, ERROR when it failed.
+    /// </summary>
+    [LoggerMessage(EventId = 207,
+        Message = "Job {CallString} lost its worker {LostWorkerId} (gone, or silent for {StalledSeconds} s): attempt {Attempt} ended without an outcome; {Outcome}")]
+    public static partial void WorkerLost(
+        ILogger logger, LogLevel level, string callString, long? lostWorkerId, double stalledSeconds, int attempt, string outcome);
+
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning,
         Message = "Recording {JobCount} outcomes at once failed; recording them one by one")]
     public static partial void RecordOutcomesFailed(ILogger logger, int jobCount, Exception exception);

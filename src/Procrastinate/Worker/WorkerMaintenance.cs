@@ -18,6 +18,7 @@ internal sealed class WorkerMaintenance
     private readonly WorkerIdentity _identity;
     private readonly WakeSignal _fetchSignal;
     private readonly Action<SchemaUnusableException> _schemaUnusable;
+    private readonly Func<Job, RetryJobParams?> _retryAfterLostWorker;
     private int _abortCheckDue;
 
     public WorkerMaintenance(
@@ -28,7 +29,8 @@ internal sealed class WorkerMaintenance
         RunningJobs running,
         WorkerIdentity identity,
         WakeSignal fetchSignal,
-        Action<SchemaUnusableException> schemaUnusable)
+        Action<SchemaUnusableException> schemaUnusable,
+        Func<Job, RetryJobParams?> retryAfterLostWorker)
     {
         _store = store;
         _settings = settings;
@@ -38,6 +40,7 @@ internal sealed class WorkerMaintenance
         _identity = identity;
         _fetchSignal = fetchSignal;
         _schemaUnusable = schemaUnusable;
+        _retryAfterLostWorker = retryAfterLostWorker;
     }
 
     /// <summary>
@@ -67,13 +70,7 @@ internal sealed class WorkerMaintenance
     {
         try
         {
-            var ids = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, stopping).ConfigureAwait(false);
-            if (ids.Count > 0)
-            {
-                WorkerLog.StalledJobsRecovered(_logger, ids.Count, string.Join(", ", ids));
-                _fetchSignal.Set();
-            }
-
+            await SweepStalledJobsAsync(stopping).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -144,12 +141,38 @@ internal sealed class WorkerMaintenance
         // A heartbeat first: after an outage longer than the stalled timeout, this worker must not take its own
         // running jobs for stalled.
         await _store.UpdateHeartbeatAsync(_identity.Id, cancellationToken).ConfigureAwait(false);
-        var ids = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, cancellationToken).ConfigureAwait(false);
-        if (ids.Count > 0)
+        await SweepStalledJobsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Recovers the stalled jobs: each lost run counts as an attempt against its task's retry strategy (issue 18, item
+    /// 2), so a job whose runs keep killing their worker ends failed instead of looping. Logs one line per job.
+    /// </summary>
+    private async ValueTask SweepStalledJobsAsync(CancellationToken cancellationToken)
+    {
+        var recovered = await _store.RetryStalledJobsAsync(_settings.StalledWorkerTimeout, _retryAfterLostWorker, cancellationToken)
+            .ConfigureAwait(false);
+        if (recovered.Count == 0)
         {
-            WorkerLog.StalledJobsRecovered(_logger, ids.Count, string.Join(", ", ids));
-            _fetchSignal.Set();
+            return;
         }
+
+        WorkerLog.StalledJobsRecovered(_logger, recovered.Count, string.Join(", ", recovered.Select(r => r.Job.Id)));
+        var stalledSeconds = _settings.StalledWorkerTimeout.TotalSeconds;
+        foreach (var (job, status) in recovered)
+        {
+            var outcome = (status, job.AbortRequested) switch
+            {
+                (JobStatus.Todo, _) => "Error, to retry",
+                (_, true) => "Error: its abort was requested",
+                _ => "Error: no attempt left, or a waiting job holds its queueing lock",
+            };
+            var level = status == JobStatus.Todo ? LogLevel.Warning : LogLevel.Error;
+            WorkerLog.WorkerLost(_logger, level, job.CallString, job.WorkerId, stalledSeconds, job.Attempts + 1, outcome);
+            Diagnostics.ProcrastinateInstrumentation.WorkerLost(job, status);
+        }
+
+        _fetchSignal.Set();
     }
 
     private async Task RecoverStalledJobsLoopAsync(Task<bool> firstSweep, CancellationToken token)

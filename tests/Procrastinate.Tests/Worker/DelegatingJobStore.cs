@@ -77,10 +77,10 @@ internal class DelegatingJobStore(IJobStore inner) : IJobStore
     public virtual ValueTask<IReadOnlyList<Job>> GetStalledJobsAsync(TimeSpan sinceHeartbeat, string? queue = null, string? taskName = null, CancellationToken cancellationToken = default) =>
         inner.GetStalledJobsAsync(sinceHeartbeat, queue, taskName, cancellationToken);
 
-    public virtual ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default)
+    public virtual ValueTask<IReadOnlyList<StalledJobRecovery>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, Func<Job, RetryJobParams?>? retry = null, CancellationToken cancellationToken = default)
     {
         OnCall(nameof(RetryStalledJobsAsync));
-        return inner.RetryStalledJobsAsync(sinceHeartbeat, cancellationToken);
+        return inner.RetryStalledJobsAsync(sinceHeartbeat, retry, cancellationToken);
     }
 
     public virtual ValueTask<int> DeleteOldJobsAsync(DeleteOldJobsParams parameters, CancellationToken cancellationToken = default) =>

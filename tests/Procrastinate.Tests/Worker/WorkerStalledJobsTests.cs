@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Procrastinate.Storage;
 
 namespace Procrastinate.Tests.Workers;
@@ -9,7 +10,7 @@ public class WorkerStalledJobsTests
     {
         var kit = new WorkerTestKit();
         var runs = 0;
-        kit.AddTask("t", _ => { Interlocked.Increment(ref runs); });
+        kit.AddTask("t", _ => { Interlocked.Increment(ref runs); }, new RetryStrategy(maxAttempts: 1));
         var id = await kit.DeferAsync("t");
         await TakeWithDeadWorkerAsync(kit.Store, unregister: true);
 
@@ -29,7 +30,7 @@ public class WorkerStalledJobsTests
     public async Task JobOfASilentWorker_IsRecoveredAfterTheStalledTimeout()
     {
         var kit = new WorkerTestKit();
-        kit.AddTask("t", _ => { });
+        kit.AddTask("t", _ => { }, new RetryStrategy(maxAttempts: 1));
         var id = await kit.DeferAsync("t");
         await TakeWithDeadWorkerAsync(kit.Store, unregister: false);
 
@@ -42,6 +43,60 @@ public class WorkerStalledJobsTests
         await kit.WaitForStatusAsync(id, JobStatus.Succeeded);
         worker.Stop();
         await run.WaitAsync(WorkerTestKit.WaitLimit);
+    }
+
+    [Fact]
+    public async Task LostRuns_CountAsAttempts_AndTheJobFailsOnceItsStrategyAllowsNoMore()
+    {
+        var kit = new WorkerTestKit();
+        var runs = 0;
+        kit.AddTask("t", _ => { Interlocked.Increment(ref runs); }, new RetryStrategy(maxAttempts: 2));
+        kit.AddTask("no_retry", _ => { Interlocked.Increment(ref runs); });
+        var id = await kit.DeferAsync("t");
+        var noRetry = await kit.DeferAsync("no_retry");
+
+        // Three runs of "t" lose their worker, as a task that kills its process does; the first run of "no_retry" too.
+        // The worker that recovers them works another queue, so it never runs them itself.
+        for (var lost = 0; lost < 3; lost++)
+        {
+            await TakeWithDeadWorkerAsync(kit.Store, unregister: true, limit: lost == 0 ? 2 : 1);
+            await kit.DrainAsync(new WorkerOptions { Queues = ["elsewhere"] });
+        }
+
+        Assert.Equal(0, runs);
+        var job = await kit.GetJobAsync(id);
+        Assert.Equal((JobStatus.Failed, 3), (job.Status, job.Attempts));
+        Assert.Equal((JobStatus.Failed, 1), ((await kit.GetJobAsync(noRetry)).Status, (await kit.GetJobAsync(noRetry)).Attempts));
+        var lines = kit.Logs.Records.Where(r => r.Message.Contains("lost its worker", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            [(LogLevel.Warning, id, 1), (LogLevel.Error, noRetry, 1), (LogLevel.Warning, id, 2), (LogLevel.Error, id, 3)],
+            lines.Select(r => (r.Level, JobId(r), Attempt(r))));
+        Assert.EndsWith("Error, to retry", lines[0].Message, StringComparison.Ordinal);
+        Assert.Contains("Error: no attempt left", lines[3].Message, StringComparison.Ordinal);
+
+        static long JobId(CapturingLoggerFactory.LogRecord record) =>
+            long.Parse(record.Message.Split('[', ']')[1], System.Globalization.CultureInfo.InvariantCulture);
+
+        static int Attempt(CapturingLoggerFactory.LogRecord record) =>
+            (int)record.State.Single(kv => kv.Key == "Attempt").Value!;
+    }
+
+    [Fact]
+    public async Task ALostRun_IsWhatTheStrategyIsAskedAbout()
+    {
+        var kit = new WorkerTestKit();
+        var strategy = new RecordingStrategy();
+        kit.AddTask("t", _ => { }, strategy);
+        var id = await kit.DeferAsync("t");
+        await TakeWithDeadWorkerAsync(kit.Store, unregister: true);
+
+        await kit.DrainAsync(new WorkerOptions { Queues = ["elsewhere"] });
+
+        var (exception, job) = Assert.Single(strategy.Asked);
+        var lost = Assert.IsType<WorkerLostException>(exception);
+        Assert.Equal((id, (long?)null), (lost.JobId, lost.WorkerId)); // It had unregistered: its id left the job.
+        Assert.Equal((id, 0, JobStatus.Doing), (job.Id, job.Attempts, job.Status));
+        Assert.Equal((JobStatus.Failed, 1), ((await kit.GetJobAsync(id)).Status, (await kit.GetJobAsync(id)).Attempts));
     }
 
     [Fact]
@@ -94,14 +149,28 @@ public class WorkerStalledJobsTests
         Assert.Equal(1, runs);
     }
 
-    private static async Task TakeWithDeadWorkerAsync(IJobStore store, bool unregister)
+    private static async Task<long> TakeWithDeadWorkerAsync(IJobStore store, bool unregister, int limit = 1)
     {
         var deadWorker = await store.RegisterWorkerAsync();
-        var taken = await store.FetchJobsAsync(new FetchJobsParams(deadWorker, null, 1));
-        Assert.Single(taken);
+        var taken = await store.FetchJobsAsync(new FetchJobsParams(deadWorker, null, limit));
+        Assert.Equal(limit, taken.Count);
         if (unregister)
         {
             await store.UnregisterWorkerAsync(deadWorker);
+        }
+
+        return deadWorker;
+    }
+
+    /// <summary>Records what it is asked, and never retries.</summary>
+    private sealed class RecordingStrategy : IRetryStrategy
+    {
+        public List<(Exception Exception, Job Job)> Asked { get; } = [];
+
+        public RetryDecision? GetRetryDecision(Exception exception, Job job)
+        {
+            Asked.Add((exception, job));
+            return null;
         }
     }
 }

@@ -185,11 +185,11 @@ public class WorkerStartupTests
                 : base.RegisterWorkerAsync(cancellationToken);
         }
 
-        public override ValueTask<IReadOnlyList<long>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, CancellationToken cancellationToken = default)
+        public override ValueTask<IReadOnlyList<StalledJobRecovery>> RetryStalledJobsAsync(TimeSpan sinceHeartbeat, Func<Job, RetryJobParams?>? retry = null, CancellationToken cancellationToken = default)
         {
             return Interlocked.Increment(ref _sweeps) == 1 && FailFirstSweep
-                ? ValueTask.FromException<IReadOnlyList<long>>(new InvalidOperationException("sweep failed"))
-                : base.RetryStalledJobsAsync(sinceHeartbeat, cancellationToken);
+                ? ValueTask.FromException<IReadOnlyList<StalledJobRecovery>>(new InvalidOperationException("sweep failed"))
+                : base.RetryStalledJobsAsync(sinceHeartbeat, retry, cancellationToken);
         }
 
         public override async ValueTask<IAsyncDisposable> ListenAsync(
