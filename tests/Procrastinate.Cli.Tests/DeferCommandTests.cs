@@ -45,15 +45,20 @@ public sealed class DeferCommandTests : CliTest
     }
 
     [Fact]
-    public async Task Defer_AtWithoutOffset_IsUtc_AndInIsSecondsFromNow()
+    public async Task Defer_AtWithoutOffset_IsRefused_AndInIsSecondsFromNow()
     {
-        var at = await RunAsync("defer", "--at", "2030-06-01T12:00:00", "cli.greet", """{"name": "x"}""");
-        var before = DateTimeOffset.UtcNow;
+        var naive = await RunAsync("defer", "--at", "2030-06-01T12:00:00", "cli.greet", """{"name": "x"}""");
+        var afterNaive = await JobsAsync();
+        var utc = await RunAsync("defer", "--at", "2030-06-01T12:00:00Z", "cli.greet", """{"name": "x"}""");
+        var now = DateTimeOffset.UtcNow;
         var later = await RunAsync("defer", "--in", "3600", "cli.greet", """{"name": "y"}""");
 
-        Assert.Equal(new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero), (await GetJobAsync(IdOf(at))).ScheduledAt);
+        Assert.Equal(CliExitCodes.Usage, naive.ExitCode);
+        Assert.StartsWith("error: --at: the time has no UTC offset", Assert.Single(naive.ErrorLines), StringComparison.Ordinal);
+        Assert.Empty(afterNaive);
+        Assert.Equal(new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero), (await GetJobAsync(IdOf(utc))).ScheduledAt);
         var scheduled = (await GetJobAsync(IdOf(later))).ScheduledAt!.Value;
-        Assert.InRange(scheduled, before.AddSeconds(3590), before.AddSeconds(3700));
+        Assert.InRange(scheduled, now.AddSeconds(3590), now.AddSeconds(3700));
     }
 
     [Fact]

@@ -116,6 +116,29 @@ public sealed class HostileInputTests : CliTest
     }
 
     [Theory]
+    [InlineData("option", "2030-06-01T12:00:00", "error: --at: the time has no UTC offset; add one")]
+    [InlineData("variable", "2030-06-01 12:00", "error: --at: the time has no UTC offset; add one")]
+    [InlineData("option", "2030-06-01", "error: --at: the time has no UTC offset; add one")]
+    [InlineData("option", "noon\u001b[2J", "error: --at: the value is not an ISO 8601 time")]
+    public async Task Defer_WithAnAtWithoutOffsetOrNotATime_IsAUsageError_AndWritesNothing(string how, string at, string message)
+    {
+        var before = await DatabaseState.ReadAsync(Database.ConnectionString);
+
+        var result = how == "option"
+            ? await WorkerBinary.RunWithDsnAsync(Database.ConnectionString, "defer", "--at", at, "sample.sleep", """{"seconds": 0}""")
+            : await WorkerBinary.RunAsync(
+                new Dictionary<string, string> { ["PROCRASTINATE_DSN"] = Database.ConnectionString, ["PROCRASTINATE_DEFER_AT"] = at },
+                "defer",
+                "sample.sleep",
+                """{"seconds": 0}""");
+
+        Assert.True(result.ExitCode == CliExitCodes.Usage, result.ToString());
+        Assert.StartsWith(message, Assert.Single(result.ErrorLines), StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b", result.Error, StringComparison.Ordinal);
+        Assert.Equal(before, await DatabaseState.ReadAsync(Database.ConnectionString));
+    }
+
+    [Theory]
     [InlineData("sample.fail", """{"reason": "disk \ud800 full"}""", "error: Argument 'reason' of task 'sample.fail' is invalid: the string has a lone UTF-16 surrogate")]
     [InlineData(
         "sample.ship",

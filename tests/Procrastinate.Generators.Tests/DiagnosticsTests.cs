@@ -265,6 +265,74 @@ public class DiagnosticsTests
         Assert.Contains(messages, m => m.Contains("'europe/paris'", StringComparison.Ordinal) && m.Contains("did you mean 'Europe/Paris'?", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void DateTimeGivenAsASchedule_PROC017()
+    {
+        var result = GeneratorHarness.Run("""
+            using Procrastinate.Storage;
+            public static partial class Tasks
+            {
+                [Task] public static partial void Send(string to) { }
+            }
+
+            public static class Calls
+            {
+                // Not a task's Configure: it does not return a TaskDeferrer.
+                public static int Configure(DateTimeOffset? scheduleAt = null) => 0;
+
+                public static void Run(DateTime local, DateTime? maybe, DateTimeOffset exact)
+                {
+                    Send.Configure(scheduleAt: local);
+                    Send.Configure(scheduleAt: DateTime.UtcNow);
+                    Send.Configure(null, null, local.AddHours(1));
+                    Send.Configure(scheduleAt: (DateTimeOffset)local);
+                    Send.Configure(scheduleAt: maybe);
+                    Procrastinate.BuiltinTasks.RemoveOldJobs.Configure(scheduleAt: local);
+                    DeferOptions.Create(scheduleAt: local);
+                    _ = new DeferOptions { ScheduleAt = local };
+                    _ = new JobToDefer("t", "q", "{}", ScheduledAt: local);
+                    _ = new JobToDefer("t", "q", "{}") { ScheduledAt = local };
+
+                    Send.Configure(scheduleAt: exact);
+                    Send.Configure(scheduleAt: DateTimeOffset.UtcNow);
+                    Send.Configure(scheduleAt: new DateTimeOffset(local, TimeSpan.Zero));
+                    Send.Configure(scheduleAt: null);
+                    Send.Configure(scheduleIn: TimeSpan.FromMinutes(5));
+                    DeferOptions.Create(scheduleAt: exact);
+                    _ = new DeferOptions { ScheduleAt = exact };
+                    Configure(scheduleAt: local);
+                }
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.DoesNotContain(result.CompilationProblems, d => d.Id != "PROC017");
+        var diagnostics = result.AnalyzerDiagnostics;
+        Assert.Equal(
+            [
+                ("scheduleAt", "local"),
+                ("scheduleAt", "DateTime.UtcNow"),
+                ("scheduleAt", "local.AddHours(1)"),
+                ("scheduleAt", "(DateTimeOffset)local"),
+                ("scheduleAt", "maybe"),
+                ("scheduleAt", "local"),
+                ("scheduleAt", "local"),
+                ("ScheduleAt", "local"),
+                ("ScheduledAt", "local"),
+                ("ScheduledAt", "local"),
+            ],
+            diagnostics
+                .OrderBy(d => d.Location.SourceSpan.Start)
+                .Select(d => (Role: d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Split('\'')[1], Text: d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)))
+                .ToList());
+        Assert.All(diagnostics, d =>
+        {
+            Assert.Equal("PROC017", d.Id);
+            Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+            Assert.EndsWith("docs/diagnostics/PROC017.md", d.Descriptor.HelpLinkUri, StringComparison.Ordinal);
+        });
+    }
+
     /// <summary>Every id the generator accepts from its list is one the worker finds on this machine.</summary>
     [Fact]
     public void EveryListedTimeZone_IsFoundAtRunTime()
@@ -496,7 +564,7 @@ public class DiagnosticsTests
             .ToList();
         var releases = File.ReadAllText(Path.Combine(BuildInfo.RepositoryRoot, "generators", "Procrastinate.Generators", "AnalyzerReleases.Unshipped.md"));
         var testNames = typeof(DiagnosticsTests).GetMethods().Select(m => m.Name).ToList();
-        Assert.Equal(16, descriptors.Count);
+        Assert.Equal(17, descriptors.Count);
         Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
         foreach (var descriptor in descriptors)
         {

@@ -109,6 +109,13 @@ internal static class DiagnosticDescriptors
         "Unknown periodic time zone",
         "Unknown time zone '{0}' on a [Periodic] schedule of task '{1}': {2}");
 
-    private static DiagnosticDescriptor Create(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+    /// <summary>PROC017: <c>'{0}' is given a DateTime, which becomes a DateTimeOffset in this machine's local time zone unless its Kind is Utc</c>.</summary>
+    public static readonly DiagnosticDescriptor DateTimeSchedule = Create(
+        "PROC017",
+        "DateTime given as a job's schedule",
+        "'{0}' is given a DateTime, which becomes a DateTimeOffset in the local time zone of the machine that runs it unless its Kind is Utc; pass a DateTimeOffset",
+        DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
 }

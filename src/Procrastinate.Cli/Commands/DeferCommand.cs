@@ -44,7 +44,7 @@ internal sealed class DeferCommand
 
     private readonly Option<string?> _at = new("--at")
     {
-        Description = $"Do not run before this ISO 8601 time; without an offset it is UTC [env: {Env}AT]",
+        Description = $"Do not run before this ISO 8601 time, with its UTC offset (Z or +01:00) [env: {Env}AT]",
         HelpName = "time",
     };
 
@@ -183,8 +183,21 @@ internal sealed class DeferCommand
         _ => "null",
     };
 
-    private static DateTimeOffset ParseTime(string value) =>
-        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : throw CliException.Usage($"--at: '{value}' is not an ISO 8601 time (e.g. 2026-01-31T08:00:00Z).");
+    /// <summary>
+    /// Reads <c>--at</c>. A time without a UTC offset is refused: read as UTC here and as local time by
+    /// <c>DateTime</c>'s conversion to <c>DateTimeOffset</c>, it would mean two instants (issue #17).
+    /// </summary>
+    private static DateTimeOffset ParseTime(string value)
+    {
+        // Echoing the value would print a hostile one's control characters: only the rule and an example.
+        if (!DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var local)
+            || !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            throw CliException.Usage("--at: the value is not an ISO 8601 time (e.g. 2026-01-31T08:00:00Z).");
+        }
+
+        return local.Kind == DateTimeKind.Unspecified
+            ? throw CliException.Usage("--at: the time has no UTC offset; add one, e.g. 2026-01-31T08:00:00Z or 2026-01-31T09:00:00+01:00.")
+            : time;
+    }
 }

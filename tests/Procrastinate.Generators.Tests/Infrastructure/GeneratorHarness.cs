@@ -65,13 +65,20 @@ internal sealed record GeneratorResult(GeneratorDriverRunResult RunResult, Compi
 
     /// <summary>
     /// Compiler errors and warnings of the output compilation (generated code included), after the generator's
-    /// suppressor has run, as in a real build.
+    /// suppressor and analyzer have run, as in a real build.
     /// </summary>
     public IReadOnlyList<Diagnostic> CompilationProblems =>
-        Output.WithAnalyzers([new DefaultValueSuppressor()])
+        Output.WithAnalyzers([new DefaultValueSuppressor(), new ScheduleTimeAnalyzer()])
             .GetAllDiagnosticsAsync()
             .GetAwaiter()
             .GetResult()
             .Where(d => d.Severity >= DiagnosticSeverity.Warning && !d.IsSuppressed)
             .ToList();
+
+    /// <summary>The diagnostics of the package's analyzers on the output compilation (generated code included).</summary>
+    public IReadOnlyList<Diagnostic> AnalyzerDiagnostics =>
+        Output.WithAnalyzers([new ScheduleTimeAnalyzer()])
+            .GetAnalyzerDiagnosticsAsync()
+            .GetAwaiter()
+            .GetResult();
 }
