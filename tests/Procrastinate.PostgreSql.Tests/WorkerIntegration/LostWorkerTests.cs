@@ -61,9 +61,11 @@ public sealed class LostWorkerTests : PostgresTest
             Assert.Equal(3, died.Count);
             var job = await GetJobAsync(id);
             Assert.Equal((JobStatus.Failed, 3), (job.Status, job.Attempts));
+            // Without "scheduled": the contract's trigger records one on any update of a waiting job, e.g. when a new
+            // process's registration prunes a dead one and its id leaves the job.
             Assert.Equal(
-                ["deferred", "started", "scheduled", "deferred_for_retry", "started", "scheduled", "deferred_for_retry", "started", "failed"],
-                await Database.EventsAsync(id));
+                ["deferred", "started", "deferred_for_retry", "started", "deferred_for_retry", "started", "failed"],
+                (await Database.EventsAsync(id)).Where(e => e != "scheduled"));
 
             // The survivor ends normally; its log names the lost worker and the failure.
             var code = await survivor.TerminateAsync(ProcessLimit);
