@@ -24,6 +24,13 @@ public static class CliExitCodes
     /// </summary>
     public const int JobsAbandoned = 3;
 
+    /// <summary>
+    /// <c>schema --check</c>: the schema matches Procrastinate 3.9's contract, but objects of Procrastinate for .NET's
+    /// own that fast fetching needs are missing (a schema Python Procrastinate applied): workers work, at the
+    /// contract's speed; <c>schema --apply-own</c> adds them without blocking writers.
+    /// </summary>
+    public const int Incomplete = 4;
+
     /// <summary>The command was interrupted before it finished.</summary>
     public const int Interrupted = 130;
 }

@@ -52,8 +52,10 @@ public sealed class PostgreSqlSchemaManager
     }
 
     /// <summary>
-    /// Creates the schema in one transaction (nothing is left half-created on failure). When the store was given a
-    /// schema name, that PostgreSQL schema is created first if missing.
+    /// Creates the schema in one transaction (nothing is left half-created on failure): Procrastinate 3.9's contract,
+    /// then Procrastinate for .NET's own objects that fast fetching needs (<see cref="QueueIndexName"/>; see
+    /// <see cref="ApplyOwnObjectsAsync"/>), which Python Procrastinate never names. When the store was given a schema
+    /// name, that PostgreSQL schema is created first if missing.
     /// </summary>
     /// <exception cref="ProcrastinateException">The schema is already applied, or the server is unreachable.</exception>
     public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)
@@ -83,6 +85,12 @@ public sealed class PostgreSqlSchemaManager
                 using (var apply = new NpgsqlCommand(GetSchemaSql(), connection, transaction))
                 {
                     await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                // Our own objects too: on the empty table just created, a plain build inside the transaction.
+                using (var own = new NpgsqlCommand(QueueIndexSqlInTransaction(), connection, transaction))
+                {
+                    await own.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -164,18 +172,46 @@ public sealed class PostgreSqlSchemaManager
     }
 
     /// <summary>
+    /// The migration step that brings a database whose schema was applied without them (by Python Procrastinate, by
+    /// hand from <see cref="GetSchemaSql"/>, or by an earlier version of this library) up to the objects of our own
+    /// that <see cref="ApplySchemaAsync"/> creates: today <see cref="QueueIndexName"/>. Each is built
+    /// <c>CONCURRENTLY</c> (outside a transaction), so defers, fetches and finishes of every worker, Python's included,
+    /// go on while it builds; one that exists and is valid is left alone, an invalid leftover of an interrupted build
+    /// is dropped and built again. Safe to run at any time, any number of times. No command timeout applies; cancel
+    /// with <paramref name="cancellationToken"/>.
+    /// </summary>
+    /// <exception cref="ProcrastinateException">The schema is not applied, or the server is unreachable.</exception>
+    public Task ApplyOwnObjectsAsync(CancellationToken cancellationToken = default) => ApplyQueueIndexAsync(cancellationToken);
+
+    /// <summary>
     /// Compares the database's objects with Procrastinate 3.9's contract, fact for fact: enum values and their order,
     /// composite types, columns (type, not null, default, identity), indexes, constraints, triggers (with their
     /// <c>WHEN</c>) and function signatures, as PostgreSQL prints them. Names each missing or different object of
     /// the contract and each unexpected object of Procrastinate's tables or names; lists Procrastinate for .NET's own
-    /// objects (<c>procrastinate_dotnet_*</c>) apart in <see cref="SchemaCheckResult.Ours"/>. Other objects of the
+    /// objects (<c>procrastinate_dotnet_*</c>) apart in <see cref="SchemaCheckResult.Ours"/>, and those of them that
+    /// <see cref="ApplySchemaAsync"/> creates but the database lacks (or holds invalid) in
+    /// <see cref="SchemaCheckResult.MissingOurs"/> (<see cref="ApplyOwnObjectsAsync"/> adds them). Other objects of the
     /// PostgreSQL schema are not looked at. Function bodies are not part of the comparison.
     /// </summary>
     /// <exception cref="ProcrastinateException">The server is unreachable.</exception>
     public async Task<SchemaCheckResult> CheckSchemaAsync(CancellationToken cancellationToken = default)
     {
         var actual = await DescribeAsync(cancellationToken).ConfigureAwait(false);
-        return SchemaCheckResult.Compare(ContractFacts(), actual);
+        var result = SchemaCheckResult.Compare(ContractFacts(), actual);
+        if (!result.Differences.Any(d => d.IsMissing && d.Name == "procrastinate_jobs.id"))
+        {
+            var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                using var valid = new NpgsqlCommand(SqlQueries.QueueIndexValid, connection);
+                if (await valid.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+                {
+                    result = result with { MissingOurs = [new SchemaObject("index", QueueIndexName, QueueIndexSqlInTransaction())] };
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -295,6 +331,17 @@ public sealed class PostgreSqlSchemaManager
             }
         }
     }
+
+    /// <summary>
+    /// The queue index's statement on one line, without its comments and without <c>CONCURRENTLY</c>, for a
+    /// transaction (an empty table).
+    /// </summary>
+    private static string QueueIndexSqlInTransaction() =>
+        string.Join(' ', GetQueueIndexSql().Split('\n')
+                .Where(line => !line.StartsWith("--", StringComparison.Ordinal))
+                .Select(line => line.Trim())
+                .Where(line => line.Length > 0))
+            .Replace("CREATE INDEX CONCURRENTLY IF NOT EXISTS", "CREATE INDEX IF NOT EXISTS", StringComparison.Ordinal);
 
     private string Where() => _connections.Schema is null
         ? string.Empty

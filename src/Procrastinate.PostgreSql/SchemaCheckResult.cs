@@ -13,11 +13,27 @@ namespace Procrastinate.PostgreSql;
 /// </param>
 public sealed record SchemaCheckResult(IReadOnlyList<SchemaDifference> Differences, IReadOnlyList<SchemaObject> Ours)
 {
+    /// <summary>
+    /// Procrastinate for .NET's own objects that <see cref="PostgreSqlSchemaManager.ApplySchemaAsync"/> creates (what
+    /// fast fetching needs) and the database lacks, or holds invalid: a schema that Python Procrastinate or an earlier
+    /// version applied. Such a database works, at the contract's speed;
+    /// <see cref="PostgreSqlSchemaManager.ApplyOwnObjectsAsync"/> (<c>schema --apply-own</c>) adds them without
+    /// blocking writers. Each <see cref="SchemaObject.Definition"/> is the statement that creates the object.
+    /// Empty when the contract's tables are missing.
+    /// </summary>
+    public IReadOnlyList<SchemaObject> MissingOurs { get; init; } = [];
+
     /// <summary>Whether the database holds exactly the facts of the contract (its own extensions aside).</summary>
     public bool IsValid => Differences.Count == 0;
 
-    /// <summary>A process exit status for health checks: 0 when valid, 1 otherwise.</summary>
-    public int ExitCode => IsValid ? 0 : 1;
+    /// <summary>Whether the database is valid and holds every object of our own that fast fetching needs.</summary>
+    public bool IsComplete => IsValid && MissingOurs.Count == 0;
+
+    /// <summary>
+    /// A process exit status (<c>schema --check</c>'s): 0 when complete, 1 when the contract's objects are missing or
+    /// different, 4 when they match but objects of our own are missing (<see cref="MissingOurs"/>).
+    /// </summary>
+    public int ExitCode => !IsValid ? 1 : IsComplete ? 0 : 4;
 
     /// <summary>
     /// Compares the database's facts with the contract's. A fact of an object the contract does not name counts only

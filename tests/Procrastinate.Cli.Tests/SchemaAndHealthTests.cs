@@ -46,7 +46,7 @@ public sealed class SchemaAndHealthTests : CliTest
         Assert.Equal(CliExitCodes.Success, apply.ExitCode);
         Assert.Equal("Done", apply.ErrorLines[^1]);
         Assert.Equal(CliExitCodes.Success, check.ExitCode);
-        Assert.Empty(check.Out);
+        Assert.StartsWith($"ours index {PostgreSqlSchemaManager.QueueIndexName}: CREATE INDEX", Assert.Single(check.OutLines), StringComparison.Ordinal);
         Assert.Equal(CliExitCodes.Failure, again.ExitCode);
         Assert.StartsWith("error: The Procrastinate schema is already applied", again.ErrorLines[^1]);
         Assert.Equal(CliExitCodes.Success, healthy.ExitCode);
@@ -100,12 +100,45 @@ public sealed class SchemaAndHealthTests : CliTest
         var after = await CliRunner.RunAsync(empty.ConnectionString, "schema", "--check");
 
         Assert.Equal(CliExitCodes.Failure, before.ExitCode);
-        Assert.StartsWith("different trigger procrastinate_trigger_abort_requested_events_v1: expected CREATE TRIGGER", Assert.Single(before.OutLines), StringComparison.Ordinal);
+        Assert.StartsWith("different trigger procrastinate_trigger_abort_requested_events_v1: expected CREATE TRIGGER", Assert.Single(before.OutLines, l => !l.StartsWith("ours ", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Contains("`schema --migrate`", before.Error, StringComparison.Ordinal);
         Assert.Equal(CliExitCodes.Success, migrate.ExitCode);
         Assert.StartsWith("-- 001_pre_procrastinate_3_9_abort_event_check_and_periodic_delete.sql (pre: ", migrate.Out, StringComparison.Ordinal);
         Assert.Equal(CliExitCodes.Success, after.ExitCode);
-        Assert.Empty(after.Out);
+        Assert.StartsWith("ours index ", Assert.Single(after.OutLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SchemaCheck_OnASchemaPythonApplied_ExitsIncomplete_NamingWhatToRun_UntilApplyOwn()
+    {
+        await using var empty = await EmptyDatabase.CreateAsync(Database);
+        await using (var connection = new NpgsqlConnection(empty.ConnectionString))
+        {
+            // The contract's objects only, as Python's `procrastinate schema --apply` leaves them.
+            await connection.OpenAsync();
+            await using var apply = new NpgsqlCommand(PostgreSqlSchemaManager.GetSchemaSql(), connection);
+            await apply.ExecuteNonQueryAsync();
+        }
+
+        var before = await CliRunner.RunAsync(empty.ConnectionString, "schema", "--check");
+        var json = await CliRunner.RunAsync(empty.ConnectionString, "--json", "schema", "--check");
+        var add = await CliRunner.RunAsync(empty.ConnectionString, "schema", "--apply-own");
+        var again = await CliRunner.RunAsync(empty.ConnectionString, "schema", "--apply-own");
+        var after = await CliRunner.RunAsync(empty.ConnectionString, "schema", "--check");
+
+        Assert.Equal(CliExitCodes.Incomplete, before.ExitCode);
+        Assert.StartsWith(
+            $"missing ours index {PostgreSqlSchemaManager.QueueIndexName}: expected CREATE INDEX IF NOT EXISTS {PostgreSqlSchemaManager.QueueIndexName}",
+            Assert.Single(before.OutLines),
+            StringComparison.Ordinal);
+        Assert.Contains("`schema --apply-own` adds them without blocking writers", before.Error, StringComparison.Ordinal);
+        Assert.Equal(CliExitCodes.Incomplete, json.ExitCode);
+        Assert.Contains($"\"missing_ours\":[{{\"kind\":\"index\",\"name\":\"{PostgreSqlSchemaManager.QueueIndexName}\"", json.Out, StringComparison.Ordinal);
+        Assert.Equal(CliExitCodes.Success, add.ExitCode);
+        Assert.Equal("Done", add.ErrorLines[^1]);
+        Assert.Equal(CliExitCodes.Success, again.ExitCode);
+        Assert.Equal(CliExitCodes.Success, after.ExitCode);
+        Assert.StartsWith($"ours index {PostgreSqlSchemaManager.QueueIndexName}: ", Assert.Single(after.OutLines), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,7 +147,7 @@ public sealed class SchemaAndHealthTests : CliTest
         var result = await CliRunner.RunAsync(["schema", "--read", "--check"]);
 
         Assert.Equal(CliExitCodes.Usage, result.ExitCode);
-        Assert.Equal("error: Choose one of --apply, --read, --check, --migrate (got --read and --check).", Assert.Single(result.ErrorLines));
+        Assert.Equal("error: Choose one of --apply, --apply-own, --read, --check, --migrate (got --read and --check).", Assert.Single(result.ErrorLines));
     }
 
     [Fact]

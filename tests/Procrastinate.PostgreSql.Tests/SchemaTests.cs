@@ -38,8 +38,14 @@ public sealed class SchemaTests : PostgresTest
 
         await Database.Server.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
         var contract = File.ReadAllLines(RepositoryFile("procrastinate-3.9-catalog.txt")).Where(l => l.Length > 0);
-        Assert.Equal(contract.Order(StringComparer.Ordinal), facts.Order(StringComparer.Ordinal));
-        Assert.Equal(74, facts.Count);
+        var ours = facts.Where(f => CatalogFact.Parse(f).IsOurs).ToList();
+        Assert.Equal(contract.Order(StringComparer.Ordinal), facts.Except(ours).Order(StringComparer.Ordinal));
+        Assert.Equal(74, facts.Count - ours.Count);
+
+        // Beside the contract, our own objects only: the queue index that fast fetching needs.
+        Assert.Equal(
+            [$"index CREATE INDEX {PostgreSqlSchemaManager.QueueIndexName} ON procrastinate_jobs USING btree (queue_name, priority DESC, id) WHERE (status = 'todo'::procrastinate_job_status)"],
+            ours);
     }
 
     [Fact]
@@ -123,11 +129,11 @@ public sealed class SchemaTests : PostgresTest
         await tenant.ApplySchemaAsync();
 
         var check = await tenant.Schema.CheckSchemaAsync();
-        Assert.True(check.IsValid, string.Join('\n', check.Differences));
-        Assert.Empty(check.Ours);
+        Assert.True(check.IsComplete, string.Join('\n', check.Differences));
+        Assert.Equal([PostgreSqlSchemaManager.QueueIndexName], check.Ours.Select(o => o.Name));
         Assert.Equal(
             PostgreSqlSchemaManager.ContractFacts().Select(e => e.ToString()).Order(StringComparer.Ordinal),
-            (await tenant.Schema.DescribeAsync(default)).Select(e => e.ToString()).Order(StringComparer.Ordinal));
+            (await tenant.Schema.DescribeAsync(default)).Where(f => !f.IsOurs).Select(e => e.ToString()).Order(StringComparer.Ordinal));
 
         await DeferAsync(Job(task: "in.public"));
         var tenantId = (await tenant.DeferJobsAsync([Job(task: "in.tenant")]))[0];
@@ -245,7 +251,6 @@ public sealed class SchemaTests : PostgresTest
             DROP FUNCTION procrastinate_extra_v1(); DROP INDEX jobs_by_extra; ALTER TABLE procrastinate_jobs DROP COLUMN extra;
             DROP TABLE procrastinate_dotnet_trace_contexts; DROP TABLE orders;
             """);
-        await Database.ExecuteAsync($"DROP INDEX {PostgreSqlSchemaManager.QueueIndexName}");
 
         Assert.Equal(1, extra.ExitCode);
         Assert.Equal(

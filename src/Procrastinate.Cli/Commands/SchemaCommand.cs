@@ -4,7 +4,9 @@ using Procrastinate.PostgreSql;
 
 namespace Procrastinate.Cli.Commands;
 
-/// <summary><c>schema --apply | --read | --check | --migrate</c>, and <c>--apply | --read</c> of <c>--extension NAME</c>.</summary>
+/// <summary>
+/// <c>schema --apply | --apply-own | --read | --check | --migrate</c>, and <c>--apply | --read</c> of <c>--extension NAME</c>.
+/// </summary>
 internal sealed class SchemaCommand
 {
     /// <summary>
@@ -18,8 +20,19 @@ internal sealed class SchemaCommand
     ];
 
     private readonly Option<bool> _apply = new("--apply") { Description = "Create the schema in the database (the default)" };
+    private readonly Option<bool> _applyOwn = new("--apply-own")
+    {
+        Description = "Add Procrastinate for .NET's own objects that --apply creates (the queue index) to an existing schema, " +
+                      "e.g. one Python applied, without blocking writers (CREATE INDEX CONCURRENTLY); idempotent",
+    };
+
     private readonly Option<bool> _read = new("--read") { Description = "Print the schema's SQL" };
-    private readonly Option<bool> _check = new("--check") { Description = "Compare the database's schema with Procrastinate 3.9's, fact for fact; exit 1 on any difference" };
+    private readonly Option<bool> _check = new("--check")
+    {
+        Description = "Compare the database's schema with Procrastinate 3.9's, fact for fact, and list our own objects apart; " +
+                      "exit 1 on any difference, 4 when only our own objects are missing (--apply-own adds them)",
+    };
+
     private readonly Option<bool> _migrate = new("--migrate") { Description = "Print the migrations of this version, in the order to apply them" };
     private readonly Option<string[]> _extension = new("--extension")
     {
@@ -36,7 +49,7 @@ internal sealed class SchemaCommand
     {
         var command = new Command("schema", "Apply, print, check or migrate Procrastinate's database schema, or apply and print extensions")
         {
-            _apply, _read, _check, _migrate, _extension,
+            _apply, _applyOwn, _read, _check, _migrate, _extension,
         };
         command.SetAction(wrap(RunAsync));
         return command;
@@ -44,11 +57,11 @@ internal sealed class SchemaCommand
 
     private async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
-        Option<bool>[] modes = [_apply, _read, _check, _migrate];
+        Option<bool>[] modes = [_apply, _applyOwn, _read, _check, _migrate];
         var chosen = modes.Where(context.ParseResult.Has).ToList();
         if (chosen.Count > 1)
         {
-            throw CliException.Usage($"Choose one of --apply, --read, --check, --migrate (got {string.Join(" and ", chosen.Select(o => o.Name))}).");
+            throw CliException.Usage($"Choose one of --apply, --apply-own, --read, --check, --migrate (got {string.Join(" and ", chosen.Select(o => o.Name))}).");
         }
 
         var mode = chosen.Count == 0 ? _apply : chosen[0];
@@ -74,6 +87,14 @@ internal sealed class SchemaCommand
         if (mode == _check)
         {
             return await CheckAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (mode == _applyOwn)
+        {
+            context.Error.WriteLine($"Adding Procrastinate for .NET's own objects to {context.Describe()} (CONCURRENTLY: writers are not blocked)");
+            await context.Store.Schema.ApplyOwnObjectsAsync(cancellationToken).ConfigureAwait(false);
+            context.Error.WriteLine("Done");
+            return CliExitCodes.Success;
         }
 
         context.Error.WriteLine($"Applying schema to {context.Describe()}");
@@ -164,6 +185,17 @@ internal sealed class SchemaCommand
                 }
 
                 w.WriteEndArray();
+                w.WriteStartArray("missing_ours");
+                foreach (var own in result.MissingOurs)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("kind", own.Kind);
+                    w.WriteString("name", own.Name);
+                    w.WriteString("definition", own.Definition);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
                 w.WriteEndObject();
             });
         }
@@ -178,6 +210,11 @@ internal sealed class SchemaCommand
             {
                 context.Out.WriteLine($"ours {own}");
             }
+
+            foreach (var own in result.MissingOurs)
+            {
+                context.Out.WriteLine($"missing ours {own.Kind} {own.Name}: expected {own.Definition}");
+            }
         }
 
         if (!result.IsValid)
@@ -186,6 +223,15 @@ internal sealed class SchemaCommand
                 $"error: the schema in {context.Describe()} differs from Procrastinate 3.9's in {result.Differences.Count} object(s). " +
                 "A schema created by an earlier Procrastinate for .NET is brought up to date by the SQL `schema --migrate` prints.");
             return CliExitCodes.Failure;
+        }
+
+        if (!result.IsComplete)
+        {
+            context.Error.WriteLine(
+                $"The schema in {context.Describe()} matches Procrastinate 3.9's, but lacks {result.MissingOurs.Count} object(s) of Procrastinate " +
+                "for .NET's own that fast fetching needs: workers fetch at the contract's speed. `schema --apply-own` adds them without " +
+                "blocking writers.");
+            return CliExitCodes.Incomplete;
         }
 
         context.Error.WriteLine($"The schema in {context.Describe()} matches Procrastinate 3.9's.");
