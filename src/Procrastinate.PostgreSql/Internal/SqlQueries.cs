@@ -18,6 +18,9 @@ internal static class SqlQueries
     private static readonly Lazy<FrozenDictionary<string, string>> TraceContext =
         new(() => Parse(SqlResources.Read("extensions/trace_context_queries.sql")));
 
+    private static readonly Lazy<FrozenDictionary<string, string>> JobErrors =
+        new(() => Parse(SqlResources.Read("extensions/job_error_queries.sql")));
+
     private static readonly Lazy<string> OneQueueFetch = new(() => Get("fetch_jobs")
         .ReplaceOnce(
             "($1::character varying[] IS NULL OR candidate.queue_name = ANY ($1::character varying[]))",
@@ -35,6 +38,9 @@ internal static class SqlQueries
 
     /// <summary>The statements on the trace context table, which is not part of the contract.</summary>
     public static IReadOnlyDictionary<string, string> TraceContextStatements => TraceContext.Value;
+
+    /// <summary>The statements on the error table, which is not part of the contract.</summary>
+    public static IReadOnlyDictionary<string, string> JobErrorStatements => JobErrors.Value;
 
     public static string DeferJobs => Get("defer_jobs");
 
@@ -124,6 +130,12 @@ internal static class SqlQueries
     public static string DeferJobsTraced => TraceContext.Value["defer_jobs_traced"];
 
     public static string SelectTraceContexts => TraceContext.Value["select_trace_contexts"];
+
+    public static string JobErrorsPresent => JobErrors.Value["job_errors_present"];
+
+    public static string InsertJobErrors => JobErrors.Value["insert_job_errors"];
+
+    public static string ListJobErrors => JobErrors.Value["list_job_errors"];
 
     public static string Get(string name) =>
         All.Value.TryGetValue(name, out var sql) ? sql : throw new KeyNotFoundException($"No query named '{name}' in queries.sql.");
