@@ -45,6 +45,8 @@ internal static class Workloads
                 server => WorkDownAsync(server, jobs, locks: 0, finished, otherQueued, queueIndex: true)),
             new("W6", $"W3 where every job has one of 100 locks", "jobs_per_s", "≥ 50 % of W3",
                 server => WorkDownAsync(server, jobs, locks: 100, finished: 0, otherQueued: 0)),
+            new("D1", $"dashboard jobs page (api/jobs) over {finished:N0} finished jobs: first, filtered and deep keyset page", "first_p50_ms", "median < 100 ms",
+                server => DashboardWorkload.RunAsync(server, finished)),
             new("W7", "Native AOT worker: start to first fetch, memory idle and working down W3's jobs", "first_fetch_ms", "≤ 60 ms, ≤ 30 MB idle",
                 server => AotWorkerAsync(server, options)),
         ];
