@@ -281,6 +281,11 @@ public sealed partial class TaskGenerator
                 writer.Line("RetryStrategy = " + RetryExpression(retry) + ",");
             }
 
+            if (task.Middleware.Count > 0)
+            {
+                writer.Line("Middleware = new global::Procrastinate.JobMiddleware[] { " + string.Join(", ", task.Middleware) + " },");
+            }
+
             if (task.Periodic.Count > 0)
             {
                 writer.Line("Periodic = new global::Procrastinate.PeriodicSchedule[]");

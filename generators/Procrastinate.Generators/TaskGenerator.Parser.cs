@@ -91,6 +91,7 @@ public sealed partial class TaskGenerator
             var parameters = ParseParameters(method, known, taskName, diagnostics, ref isPublic);
             CheckQueue(settings.Queue, taskName, attributeSyntax, diagnostics);
             var retry = ParseRetry(method, attribute, known, taskName, attributeSyntax, diagnostics);
+            var middleware = ParseMiddleware(method, attribute, known, taskName, attributeSyntax, diagnostics);
             CheckAliases(taskName, settings.Aliases, displayName, attributeSyntax, diagnostics);
             var periodic = ParsePeriodic(method, known, taskName, parameters, diagnostics, cancellationToken);
             CheckNameClashes(context.SemanticModel.Compilation, method, parameters, taskName, methodLocation, diagnostics);
@@ -122,6 +123,7 @@ public sealed partial class TaskGenerator
                 Lock = settings.Lock,
                 QueueingLock = settings.QueueingLock,
                 Retry = retry,
+                Middleware = middleware.ToEquatableArray(),
                 Periodic = periodic.ToEquatableArray(),
                 Location = methodLocation,
                 Diagnostics = diagnostics.ToEquatableArray(),
@@ -514,6 +516,123 @@ public sealed partial class TaskGenerator
 
             return member.ContainingType.ToDisplayString(TypeAnalysis.PlainFormat) + "." + EscapeIdentifier(name) + (isMethod ? "()" : "");
         }
+
+        /// <summary>
+        /// Reads <c>Middleware</c>: each name must be a static member of the task's type (or a base type), not private,
+        /// either a method with <c>JobMiddleware</c>'s signature or a property or field of type <c>JobMiddleware</c>.
+        /// Returns the expressions the registry entry lists (a method group converts to the delegate: no reflection).
+        /// </summary>
+        private static List<string> ParseMiddleware(
+            IMethodSymbol method,
+            AttributeData attribute,
+            KnownTypeSymbols known,
+            string taskName,
+            AttributeSyntax? attributeSyntax,
+            List<DiagnosticInfo> diagnostics)
+        {
+            var expressions = new List<string>();
+            var value = attribute.NamedArguments.FirstOrDefault(static a => a.Key == "Middleware").Value;
+            if (value.Kind != TypedConstantKind.Array || value.IsNull)
+            {
+                return expressions;
+            }
+
+            var typeName = method.ContainingType.ToDisplayString();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in value.Values)
+            {
+                var name = item.Value as string;
+                void Report(string problem) => diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidMiddleware,
+                    ArgumentLocation(attributeSyntax, "Middleware"),
+                    name ?? "null",
+                    taskName,
+                    problem));
+
+                if (string.IsNullOrEmpty(name))
+                {
+                    Report("give the name of a static member of '" + typeName + "' (use nameof)");
+                    continue;
+                }
+
+                if (!seen.Add(name!))
+                {
+                    Report("it is listed more than once");
+                    continue;
+                }
+
+                var member = FindMiddlewareMember(method.ContainingType, name!, known.JobMiddleware, out var wrongShape);
+                if (member is null)
+                {
+                    Report(wrongShape is null
+                        ? "'" + typeName + "' has no static method, property or field named '" + name + "'"
+                        : "'" + typeName + "." + name + "' " + wrongShape
+                            + "; it must be a method 'static ValueTask<object?> " + name + "(JobContext context, Func<ValueTask<object?>> next)' or a property or field of type Procrastinate.JobMiddleware");
+                    continue;
+                }
+
+                if (!IsVisibleToGeneratedCode(member))
+                {
+                    Report("'" + typeName + "." + name + "' is private or protected; make it internal or public so the generated registry entry can use it");
+                    continue;
+                }
+
+                expressions.Add(member.ContainingType.ToDisplayString(TypeAnalysis.PlainFormat) + "." + EscapeIdentifier(name!));
+            }
+
+            return expressions;
+        }
+
+        /// <summary>
+        /// Finds a static member named <paramref name="name"/> usable as a <c>JobMiddleware</c> on
+        /// <paramref name="type"/> or its base types; when one exists with another shape, says what it is instead.
+        /// </summary>
+        private static ISymbol? FindMiddlewareMember(INamedTypeSymbol type, string name, INamedTypeSymbol? middleware, out string? wrongShape)
+        {
+            wrongShape = null;
+            var invoke = middleware?.DelegateInvokeMethod;
+            for (var current = type; current is not null; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers(name))
+                {
+                    switch (member)
+                    {
+                        case IMethodSymbol { MethodKind: MethodKind.Ordinary } found:
+                            if (found.IsStatic && !found.IsGenericMethod && invoke is not null && HasSignatureOf(found, invoke))
+                            {
+                                return found;
+                            }
+
+                            wrongShape ??= found.IsStatic ? "does not have the signature of Procrastinate.JobMiddleware" : "is not static";
+                            break;
+                        case IPropertySymbol { IsIndexer: false } found:
+                            if (found.IsStatic && found.GetMethod is not null && KnownTypeSymbols.Is(found.Type, middleware))
+                            {
+                                return found;
+                            }
+
+                            wrongShape ??= found.IsStatic ? "has type '" + found.Type.ToDisplayString() + "'" : "is not static";
+                            break;
+                        case IFieldSymbol found:
+                            if (found.IsStatic && KnownTypeSymbols.Is(found.Type, middleware))
+                            {
+                                return found;
+                            }
+
+                            wrongShape ??= found.IsStatic ? "has type '" + found.Type.ToDisplayString() + "'" : "is not static";
+                            break;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether <paramref name="method"/> converts to the delegate whose invoke method is <paramref name="invoke"/>.</summary>
+        private static bool HasSignatureOf(IMethodSymbol method, IMethodSymbol invoke) =>
+            method.Parameters.Length == invoke.Parameters.Length
+            && method.Parameters.Zip(invoke.Parameters, static (a, b) => a.RefKind == b.RefKind && SymbolEqualityComparer.Default.Equals(a.Type, b.Type)).All(static same => same)
+            && SymbolEqualityComparer.Default.Equals(method.ReturnType, invoke.ReturnType);
 
         /// <summary>
         /// Finds a static parameterless, non-generic method or a static property or field named <paramref name="name"/>

@@ -60,4 +60,13 @@ public sealed class TaskAttribute : Attribute
     /// Generated code reads it once, when the task is registered, and shares it between jobs.
     /// </summary>
     public string? RetryStrategyFactory { get; set; }
+
+    /// <summary>
+    /// Middleware that wraps only this task's jobs, outermost first: the names (use <c>nameof</c>) of static members
+    /// of the task's type, not private, each either a method with the signature of <see cref="JobMiddleware"/>
+    /// (<c>static ValueTask&lt;object?&gt; M(JobContext context, Func&lt;ValueTask&lt;object?&gt;&gt; next)</c>) or a
+    /// property or field of type <see cref="JobMiddleware"/>. The generator wires them into the task's
+    /// <see cref="TaskDefinition.Middleware"/> without reflection; the worker's own middleware wraps them.
+    /// </summary>
+    public string[]? Middleware { get; set; }
 }

@@ -266,6 +266,72 @@ public class DiagnosticsTests
     }
 
     [Fact]
+    public void InvalidMiddleware_PROC018()
+    {
+        var source = """
+            public static partial class Tasks
+            {
+                public static ValueTask<object?> Timed(JobContext context, Func<ValueTask<object?>> next) => next();
+                public static JobMiddleware Shared { get; } = static (context, next) => next();
+                internal static readonly JobMiddleware Field = static (context, next) => next();
+                private static ValueTask<object?> Hidden(JobContext context, Func<ValueTask<object?>> next) => next();
+                public static ValueTask<object?> WrongSignature(JobContext context) => default;
+                public ValueTask<object?> Instance(JobContext context, Func<ValueTask<object?>> next) => next();
+                public static Func<JobContext, ValueTask> WrongType { get; } = static _ => default;
+
+                [Task(Middleware = [nameof(Timed), nameof(Shared), nameof(Field)])] public static partial void Fine() { }
+                [Task(Middleware = ["Missing"])] public static partial void NoSuchMember() { }
+                [Task(Middleware = [nameof(Hidden)])] public static partial void Private() { }
+                [Task(Middleware = [nameof(WrongSignature)])] public static partial void Signature() { }
+                [Task(Middleware = [nameof(Instance)])] public static partial void NotStatic() { }
+                [Task(Middleware = [nameof(WrongType)])] public static partial void Type() { }
+                [Task(Middleware = [nameof(Timed), nameof(Timed)])] public static partial void Twice() { }
+                [Task(Middleware = [""])] public static partial void Empty() { }
+            }
+            """;
+        AssertDiagnostics(
+            source,
+            ("PROC018", "Middleware = [\"Missing\"]"),
+            ("PROC018", "Middleware = [nameof(Hidden)]"),
+            ("PROC018", "Middleware = [nameof(WrongSignature)]"),
+            ("PROC018", "Middleware = [nameof(Instance)]"),
+            ("PROC018", "Middleware = [nameof(WrongType)]"),
+            ("PROC018", "Middleware = [nameof(Timed), nameof(Timed)]"),
+            ("PROC018", "Middleware = [\"\"]"));
+        var messages = GeneratorHarness.Run(source).GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains(messages, m => m.Contains("'Missing'", StringComparison.Ordinal) && m.Contains("'Tasks' has no static method, property or field named 'Missing'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.Hidden' is private or protected", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.WrongSignature' does not have the signature of Procrastinate.JobMiddleware", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.Instance' is not static", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'Tasks.WrongType' has type 'System.Func<Procrastinate.JobContext, System.Threading.Tasks.ValueTask>'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("listed more than once", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MiddlewareByName_IsWiredInTheRegistryEntry_OutermostFirst()
+    {
+        var result = AssertDiagnostics("""
+            namespace App;
+            public class Base
+            {
+                internal static ValueTask<object?> Inherited(JobContext context, Func<ValueTask<object?>> next) => next();
+            }
+            public partial class Tasks : Base
+            {
+                public static ValueTask<object?> Timed(JobContext context, Func<ValueTask<object?>> next) => next();
+                public static JobMiddleware Shared { get; } = static (context, next) => next();
+
+                [Task(Middleware = [nameof(Shared), nameof(Timed), nameof(Inherited)])] public static partial void Run() { }
+            }
+            """);
+
+        Assert.Contains(
+            "Middleware = new global::Procrastinate.JobMiddleware[] { global::App.Tasks.Shared, global::App.Tasks.Timed, global::App.Base.Inherited },",
+            result.Sources["App.Tasks.Run.g.cs"],
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DateTimeGivenAsASchedule_PROC017()
     {
         var result = GeneratorHarness.Run("""
@@ -564,7 +630,7 @@ public class DiagnosticsTests
             .ToList();
         var releases = File.ReadAllText(Path.Combine(BuildInfo.RepositoryRoot, "generators", "Procrastinate.Generators", "AnalyzerReleases.Unshipped.md"));
         var testNames = typeof(DiagnosticsTests).GetMethods().Select(m => m.Name).ToList();
-        Assert.Equal(17, descriptors.Count);
+        Assert.Equal(18, descriptors.Count);
         Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
         foreach (var descriptor in descriptors)
         {

@@ -111,14 +111,19 @@ public sealed class HostedWorkerTests : IClassFixture<DatabaseFixture>, IAsyncLi
         await host.StopAsync();
     }
 
-    [Fact]
-    public async Task InvalidWorkerOptionInConfiguration_FailsTheHostStart_WithTheOptionNamed()
+    [Theory]
+    [InlineData("Procrastinate:Concurrency", "0", "Concurrency")]
+    [InlineData("Procrastinate:Queues:1", "", "Queues")]
+    [InlineData("Procrastinate:Queues:1", "forty-one-bytes-is-one-byte-over-the-limit", "Queues")]
+    [InlineData("Procrastinate:Queues:1", "a\nb", "Queues")]
+    public async Task InvalidWorkerOptionInConfiguration_FailsTheHostStart_WithTheOptionNamed(string key, string value, string option)
     {
-        using var host = BuildHost(("Procrastinate:Concurrency", "0"));
+        using var host = BuildHost((key, value));
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => host.StartAsync());
 
-        Assert.Contains("Concurrency", error.Message, StringComparison.Ordinal);
+        Assert.Equal(option, error.ParamName);
+        Assert.Contains(option, error.Message, StringComparison.Ordinal);
     }
 
     private static void AssertSpans(Telemetry telemetry, long greetId, long failId)

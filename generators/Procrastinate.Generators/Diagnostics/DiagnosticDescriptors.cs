@@ -116,6 +116,12 @@ internal static class DiagnosticDescriptors
         "'{0}' is given a DateTime, which becomes a DateTimeOffset in the local time zone of the machine that runs it unless its Kind is Utc; pass a DateTimeOffset",
         DiagnosticSeverity.Warning);
 
+    /// <summary>PROC018: <c>Middleware '{0}' of task '{1}' is invalid: {2}</c>.</summary>
+    public static readonly DiagnosticDescriptor InvalidMiddleware = Create(
+        "PROC018",
+        "Invalid task middleware",
+        "Middleware '{0}' of task '{1}' is invalid: {2}");
+
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
 }

@@ -20,6 +20,7 @@ internal sealed class KnownTypeSymbols
     private Lookup _taskArgumentAttribute;
     private Lookup _periodicAttribute;
     private Lookup _retryStrategyInterface;
+    private Lookup _jobMiddleware;
     private Lookup _exception;
     private Lookup _jsonSerializerContext;
     private Lookup _guid;
@@ -55,6 +56,9 @@ internal sealed class KnownTypeSymbols
 
     /// <summary><c>Procrastinate.IRetryStrategy</c>.</summary>
     public INamedTypeSymbol? RetryStrategyInterface => Get(ref _retryStrategyInterface, "Procrastinate.IRetryStrategy");
+
+    /// <summary><c>Procrastinate.JobMiddleware</c>.</summary>
+    public INamedTypeSymbol? JobMiddleware => Get(ref _jobMiddleware, "Procrastinate.JobMiddleware");
 
     /// <summary><c>System.Exception</c>.</summary>
     public INamedTypeSymbol? Exception => Get(ref _exception, "System.Exception");

@@ -59,6 +59,9 @@ internal sealed record TaskModel
     /// <summary>The retry strategy, or <see langword="null"/> for none.</summary>
     public RetryModel? Retry { get; init; }
 
+    /// <summary>The expressions of the task's own middleware (method groups, properties or fields), outermost first.</summary>
+    public EquatableArray<string> Middleware { get; init; }
+
     /// <summary>The periodic schedules.</summary>
     public EquatableArray<PeriodicModel> Periodic { get; init; }
 

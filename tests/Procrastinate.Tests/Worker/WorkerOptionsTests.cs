@@ -51,6 +51,24 @@ public class WorkerOptionsTests
         Assert.Throws<ArgumentException>(() => new Worker(kit.App, new WorkerOptions { Queues = [] }));
     }
 
+    /// <summary>A queue no job can have would start a worker that idles forever (issue #17).</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("forty-one-bytes-is-one-byte-over-the-limit")]
+    [InlineData("a\nb")]
+    [InlineData("a\0b")]
+    [InlineData("\u001b[2J")]
+    public void AQueueNoJobCanHave_Throws_NamingQueues(string queue)
+    {
+        var kit = new WorkerTestKit();
+
+        var error = Assert.Throws<ArgumentException>(() => new Worker(kit.App, new WorkerOptions { Queues = ["ok", queue] }));
+
+        Assert.Equal(nameof(WorkerOptions.Queues), error.ParamName);
+        Assert.Contains("queue name", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RunWorkerAsync_UsesTheMergedOptions()
     {
