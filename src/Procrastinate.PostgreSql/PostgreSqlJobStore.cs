@@ -187,12 +187,18 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         ValidateCompletions(completions);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters));
-        var queues = parameters.Queues?.ToArray();
+        var queues = parameters.Queues?.Distinct(StringComparer.Ordinal).ToArray();
         return await RunAsync(
             async connection =>
             {
-                // Exactly one queue: the extension index, when there, gives that queue's jobs in order (queries.sql).
-                var oneQueue = queues is { Length: 1 } && await _queueIndex.IsPresentAsync(connection, cancellationToken).ConfigureAwait(false);
+                // A set of queues (not all of them): the queue index, when there, gives each queue's jobs in order, so
+                // the fetch reads those queues only (queries.sql). All queues: the contract's priority index already does.
+                var fetch = queues is { Length: > 0 and <= SqlQueries.MaxIndexedQueues }
+                            && await _queueIndex.IsPresentAsync(connection, cancellationToken).ConfigureAwait(false)
+                    ? queues.Length == 1
+                        ? SqlQueries.FetchJobs(parameters.Limit, oneQueue: true)
+                        : SqlQueries.FetchJobsOfQueues(queues.Length, parameters.Limit)
+                    : SqlQueries.FetchJobs(parameters.Limit);
                 var failures = Failures(completions);
                 for (var attempt = 1; ; attempt++)
                 {
@@ -215,7 +221,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                 batch.BatchCommands.Add(errors);
                             }
 
-                            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlQueries.FetchJobs(parameters.Limit, oneQueue))
+                            batch.BatchCommands.Add(new NpgsqlBatchCommand(fetch)
                                 .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, queues)
                                 .With(NpgsqlDbType.Bigint, parameters.WorkerId)
                                 .With(NpgsqlDbType.Integer, parameters.Limit));
