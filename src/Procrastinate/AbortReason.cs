@@ -8,4 +8,12 @@ public enum AbortReason
 
     /// <summary>The worker shut down past its graceful timeout; the job is retried when its strategy allows.</summary>
     Shutdown,
+
+    /// <summary>
+    /// The worker could not record its heartbeat for so long (halfway from its heartbeat interval to
+    /// <see cref="WorkerOptions.StalledWorkerTimeout"/>) that other workers may soon take its jobs for stalled: it stops
+    /// its runs first, so that no job ever runs twice at once. The run's outcome is not recorded; the job is recovered
+    /// as stalled, the lost run counting as an attempt against its retry strategy.
+    /// </summary>
+    HeartbeatLost,
 }

@@ -54,7 +54,7 @@ var worker = new Worker(app, new WorkerOptions
     Name = "testworker",
     Concurrency = concurrency,
     UpdateHeartbeatInterval = heartbeat,
-    StalledWorkerTimeout = heartbeat * 5,
+    StalledWorkerTimeout = heartbeat * 10,
     ShutdownGracefulTimeout = gracefulTimeout,
     ShutdownAbortTimeout = abortTimeout,
     AdditionalContext = new Dictionary<string, object?> { [BlockingTasks.HangKey] = true },

@@ -71,8 +71,31 @@ internal sealed class FetchLoop
         var takeFinishes = true;
         var fetchFailed = false;
         var coalesced = false;
+        var fenced = false;
         while (!stop.IsCancellationRequested)
         {
+            if (_identity.IsFenced)
+            {
+                if (!fenced)
+                {
+                    // Finishes of runs that ended before the fence are written alone, as the fetches stop.
+                    fenced = true;
+                    _recorder.StopSharing();
+                    finishes.Clear();
+                    fetchFailed = false;
+                }
+
+                if (await EnrolAgainAsync().ConfigureAwait(false) is not { } newId)
+                {
+                    await _fetchSignal.WaitAsync(Backoff.Jitter(_settings.UpdateHeartbeatInterval), _time, stop).ConfigureAwait(false);
+                    continue;
+                }
+
+                workerId = newId;
+                fenced = false;
+                _recorder.StartSharing();
+            }
+
             await _maintenance.CheckAbortsIfDueAsync(stop).ConfigureAwait(false);
             var free = concurrency - _running.Count;
             if (free > 0)
@@ -217,6 +240,36 @@ internal sealed class FetchLoop
             .OrderByDescending(job => job.Priority)
             .ThenBy(job => job.Id)
             .ToList();
+    }
+
+    /// <summary>
+    /// Lifts the fence once that is safe: a heartbeat was recorded since (the store is back), every fenced run has ended,
+    /// and every outcome of the runs before it is recorded. Then it unregisters the old id, which leaves its jobs
+    /// without a worker, so stalled-job recovery takes them at once (each lost run counting as an attempt), and
+    /// registers a new id; returns it, or <see langword="null"/> when not yet.
+    /// </summary>
+    private async Task<long?> EnrolAgainAsync()
+    {
+        if (!_identity.HeartbeatSinceFence || !_running.IsEmpty || _recorder.Pending > 0)
+        {
+            return null;
+        }
+
+        var oldId = _identity.Id;
+        try
+        {
+            await _store.UnregisterWorkerAsync(oldId, CancellationToken.None).ConfigureAwait(false);
+            var sent = _time.GetTimestamp();
+            var newId = await _store.RegisterWorkerAsync(CancellationToken.None).ConfigureAwait(false);
+            _identity.EnrolledAgain(newId, _time.GetUtcNow(), sent);
+            WorkerLog.Unfenced(_logger, oldId, newId);
+            return newId;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            WorkerLog.StoreCallFailed(_logger, "Enrolling the worker again after its fence", 0, exception);
+            return null;
+        }
     }
 
     /// <summary>Registers a new id after the old one was pruned; heartbeats and fetches use it from then on.</summary>

@@ -175,7 +175,7 @@ public sealed class Worker
 
             if (workerId is { } registered && _schemaUnusable is not null)
             {
-                _identity.Registered(registered, _time.GetUtcNow());
+                _identity.Registered(registered, _time.GetUtcNow(), _time.GetTimestamp());
                 await _enrolment.UnregisterAsync().ConfigureAwait(false);
                 workerId = null;
             }
@@ -227,7 +227,8 @@ public sealed class Worker
 
     private async Task RunRegisteredAsync(long workerId, Task<IAsyncDisposable?>? listening, Task<bool>? firstSweep)
     {
-        _identity.Registered(workerId, _time.GetUtcNow());
+        // Registered just now (the answer's round trip is the only slack): the fence counts from here.
+        _identity.Registered(workerId, _time.GetUtcNow(), _time.GetTimestamp());
         var recorder = new OutcomeRecorder(_store, _time, _logger, _fetchSignal.Set, StopOnUnusableSchema);
         _recorder = recorder;
         if (_abortingNow.IsCancellationRequested)

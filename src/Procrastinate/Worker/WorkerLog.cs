@@ -126,6 +126,14 @@ internal static partial class WorkerLog
         Message = "Job {JobId} was not retried: a waiting job already holds its queueing lock {QueueingLock}, so this one ends failed")]
     public static partial void RetryAlreadyEnqueued(ILogger logger, long jobId, string? queueingLock);
 
+    [LoggerMessage(EventId = 118, Level = LogLevel.Error,
+        Message = "No heartbeat recorded for {SilentSeconds:0.0} s (stalled timeout {StalledSeconds} s): fencing this worker, aborting its {JobCount} running job(s) ({JobIds}) and leaving them to stalled-job recovery, so that they never run twice at once; no job is fetched until the store is back")]
+    public static partial void Fenced(ILogger logger, double silentSeconds, double stalledSeconds, int jobCount, string jobIds);
+
+    [LoggerMessage(EventId = 119, Level = LogLevel.Warning,
+        Message = "Heartbeats are recorded again: worker {OldWorkerId} unregistered (its jobs go to stalled-job recovery), fetching again as worker {WorkerId}")]
+    public static partial void Unfenced(ILogger logger, long oldWorkerId, long workerId);
+
     [LoggerMessage(EventId = 117, Level = LogLevel.Critical, Message = "The worker stops: {Reason}")]
     public static partial void SchemaUnusable(ILogger logger, string reason);
 }

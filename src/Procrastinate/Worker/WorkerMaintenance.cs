@@ -53,6 +53,7 @@ internal sealed class WorkerMaintenance
         [
             LoopAsync("Heartbeat", _settings.UpdateHeartbeatInterval, false, UpdateHeartbeatAsync, token),
             LoopAsync("Polling for aborts", _settings.AbortJobPollingInterval, false, PollAbortsAsync, token),
+            WatchHeartbeatAsync(token),
         ];
         if (firstSweep is not null)
         {
@@ -118,8 +119,52 @@ internal sealed class WorkerMaintenance
 
     private async ValueTask UpdateHeartbeatAsync(CancellationToken cancellationToken)
     {
+        var sent = _time.GetTimestamp();
         await _store.UpdateHeartbeatAsync(_identity.Id, cancellationToken).ConfigureAwait(false);
-        _identity.HeartbeatWritten(_time.GetUtcNow());
+        _identity.HeartbeatWritten(_time.GetUtcNow(), sent);
+    }
+
+    /// <summary>
+    /// The heartbeat fence (issue 18, item 3): once no heartbeat was recorded for
+    /// <see cref="WorkerSettings.HeartbeatFenceTimeout"/> (counted from when the last recorded one was sent), other
+    /// workers may soon take this worker's jobs for stalled and run them again; so it aborts its runs first, drops their
+    /// outcomes, and fetches nothing until it enrolled again (see <see cref="FetchLoop"/>). Runs until cancelled.
+    /// </summary>
+    private async Task WatchHeartbeatAsync(CancellationToken token)
+    {
+        var limit = _settings.HeartbeatFenceTimeout;
+        while (!token.IsCancellationRequested)
+        {
+            var silent = _time.GetElapsedTime(_identity.HeartbeatSentTimestamp);
+            if (silent >= limit && !_identity.IsFenced)
+            {
+                Fence(silent);
+            }
+
+            // Looks again when the fence would be due, at least every tenth of it (heartbeats move it forward).
+            var next = _identity.IsFenced || silent >= limit ? limit / 10 : limit - silent;
+            await Backoff.DelayAsync(next < limit / 10 ? limit / 10 : next, _time, token).ConfigureAwait(false);
+        }
+    }
+
+    private void Fence(TimeSpan silent)
+    {
+        if (!_identity.TryFence())
+        {
+            return;
+        }
+
+        var running = _running.Snapshot();
+        WorkerLog.Fenced(_logger, silent.TotalSeconds, _settings.StalledWorkerTimeout.TotalSeconds, running.Count,
+            string.Join(", ", running.Select(r => r.Job.Id)));
+        foreach (var job in running)
+        {
+            // Claimed here, so the run's own outcome is dropped: the job is left to stalled-job recovery.
+            job.TakeOutcome();
+            _running.Abort(job, AbortReason.HeartbeatLost);
+        }
+
+        _fetchSignal.Set();
     }
 
     private async ValueTask PollAbortsAsync(CancellationToken cancellationToken)
@@ -140,7 +185,7 @@ internal sealed class WorkerMaintenance
     {
         // A heartbeat first: after an outage longer than the stalled timeout, this worker must not take its own
         // running jobs for stalled.
-        await _store.UpdateHeartbeatAsync(_identity.Id, cancellationToken).ConfigureAwait(false);
+        await UpdateHeartbeatAsync(cancellationToken).ConfigureAwait(false);
         await SweepStalledJobsAsync(cancellationToken).ConfigureAwait(false);
     }
 

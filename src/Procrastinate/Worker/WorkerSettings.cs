@@ -60,6 +60,15 @@ internal sealed record WorkerSettings
 
     public required bool InstallSignalHandlers { get; init; }
 
+    /// <summary>
+    /// How long without a recorded heartbeat before the worker fences itself (aborts its runs, fetches nothing until it
+    /// enrolled again): halfway between <see cref="UpdateHeartbeatInterval"/> and <see cref="StalledWorkerTimeout"/>
+    /// (20 s with the defaults). Past the interval, so that a live worker never fences between two heartbeats; short of
+    /// the stalled timeout by as much again, the time its aborted runs have to end before other workers may take their
+    /// jobs for stalled.
+    /// </summary>
+    public TimeSpan HeartbeatFenceTimeout => UpdateHeartbeatInterval + ((StalledWorkerTimeout - UpdateHeartbeatInterval) / 2);
+
     /// <summary>How often the stalled-job sweeper looks: half the stalled timeout, at most once a second.</summary>
     public TimeSpan StalledJobsSweepInterval =>
         TimeSpan.FromTicks(Math.Max(StalledWorkerTimeout.Ticks / 2, TimeSpan.TicksPerSecond));

@@ -11,7 +11,7 @@ public sealed class LostWorkerTests : PostgresTest
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(300);
 
-    // Per process: it registers, waits for the stalled timeout of the one before (5 heartbeats), recovers the job and
+    // Per process: it registers, waits for the stalled timeout of the one before (10 heartbeats), recovers the job and
     // dies running it. Generous: the machine may be loaded, and the loop ends as soon as the job is failed.
     private static readonly TimeSpan ProcessLimit = TimeSpan.FromSeconds(90);
 
@@ -61,9 +61,11 @@ public sealed class LostWorkerTests : PostgresTest
             Assert.Equal(3, died.Count);
             var job = await GetJobAsync(id);
             Assert.Equal((JobStatus.Failed, 3), (job.Status, job.Attempts));
+            // Without "scheduled": the contract's trigger records one on any update of a waiting job, e.g. when a new
+            // process's registration prunes a dead one and its id leaves the job.
             Assert.Equal(
-                ["deferred", "started", "scheduled", "deferred_for_retry", "started", "scheduled", "deferred_for_retry", "started", "failed"],
-                await Database.EventsAsync(id));
+                ["deferred", "started", "deferred_for_retry", "started", "deferred_for_retry", "started", "failed"],
+                (await Database.EventsAsync(id)).Where(e => e != "scheduled"));
 
             // The survivor ends normally; its log names the lost worker and the failure.
             var code = await survivor.TerminateAsync(ProcessLimit);

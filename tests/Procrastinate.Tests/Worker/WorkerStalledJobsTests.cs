@@ -132,14 +132,16 @@ public class WorkerStalledJobsTests
         var options = new WorkerOptions
         {
             UpdateHeartbeatInterval = TimeSpan.FromMilliseconds(100),
-            StalledWorkerTimeout = TimeSpan.FromMilliseconds(500),
+
+            // Its heartbeat fence comes at 0.8 s: room for a loaded machine to delay a heartbeat (every 0.1 s).
+            StalledWorkerTimeout = TimeSpan.FromMilliseconds(1500),
         };
         var running = kit.StartWorker(options, out var runningRun);
         await started.Task.WaitAsync(WorkerTestKit.WaitLimit);
         var sweeper = kit.StartWorker(options, out var sweeperRun);
 
         // Several sweeps (one a second) and stalled timeouts pass while the job runs.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
         release.SetResult();
 
         await kit.WaitForStatusAsync(id, JobStatus.Succeeded);
