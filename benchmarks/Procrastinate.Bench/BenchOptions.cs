@@ -7,12 +7,12 @@ internal sealed record BenchOptions
 {
     public const string DsnVariable = "PROCRASTINATE_BENCH_DSN";
 
-    public static readonly string[] AllWorkloads = ["W1", "W2", "W3", "W4", "W5", "W5i", "W6", "D1", "W7"];
+    public static readonly string[] AllWorkloads = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1", "W7"];
 
     /// <summary>An existing server to use instead of a throwaway cluster.</summary>
     public string? Dsn { get; init; }
 
-    public IReadOnlyList<string> Workloads { get; init; } = ["W1", "W2", "W3", "W4", "W5", "W5i", "W6", "D1"];
+    public IReadOnlyList<string> Workloads { get; init; } = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1"];
 
     /// <summary>Ten times smaller workloads, for smoke runs.</summary>
     public bool Quick { get; init; }
@@ -39,7 +39,7 @@ internal sealed record BenchOptions
 
           --dsn DSN          Use this server (an Npgsql connection string with rights to create databases)
                              instead of a throwaway cluster with default durability; also PROCRASTINATE_BENCH_DSN.
-          --workloads LIST   Comma-separated subset of W1..W7, W5i and D1 (default all but W7, which joins with --aot-worker
+          --workloads LIST   Comma-separated subset of W1..W7, W5i, W5q, W5a, W3x1M, W3x10M and D1 (default all but W7, which joins with --aot-worker
                              or --publish-aot-worker).
           --quick            Scale job counts down ten times, for a smoke run.
           --runs N           Runs per workload (default 3); each run gets a fresh database.

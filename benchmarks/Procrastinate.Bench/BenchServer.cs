@@ -38,8 +38,22 @@ internal sealed class BenchServer : IAsyncDisposable
     /// A fresh database holding the schema, plus whatever <paramref name="fill"/> put into the template named
     /// <paramref name="templateKey"/> (filled once, cloned for every run).
     /// </summary>
-    public async Task<BenchDatabase> CreateDatabaseAsync(string templateKey = "schema", Func<string, Task>? fill = null)
+    /// <remarks>
+    /// With <paramref name="cached"/>, the template outlives this invocation: it is named after the key and a hash of
+    /// the schema this build applies, found again by the next invocation on the same server (<c>--dsn</c>; a throwaway
+    /// cluster goes away with its templates), and cloned by copying its files (<c>STRATEGY = FILE_COPY</c>), which
+    /// for a large template is faster than writing it to the WAL.
+    /// </remarks>
+    public async Task<BenchDatabase> CreateDatabaseAsync(string templateKey = "schema", Func<string, Task>? fill = null, bool cached = false)
     {
+        if (cached)
+        {
+            var fixture = await CachedTemplateAsync(templateKey, fill);
+            var run = $"bench_run_{_suffix}_{++_databases}";
+            await ExecuteAsync(_server.ConnectionString, $"CREATE DATABASE \"{run}\" TEMPLATE \"{fixture}\" STRATEGY = FILE_COPY");
+            return new BenchDatabase(this, run, _server.GetConnectionString(run));
+        }
+
         if (!_templates.TryGetValue(templateKey, out var template))
         {
             template = await _server.CreateTemplateAsync($"bench_{templateKey}_{_suffix}", async connectionString =>
@@ -65,6 +79,50 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     public Task DropDatabaseAsync(string name) => _server.DropDatabaseAsync(name);
+
+    /// <summary>
+    /// The kept template for <paramref name="key"/>: found by name, or filled under a temporary name and renamed once
+    /// complete (an interrupted fill leaves no template that looks finished).
+    /// </summary>
+    private async Task<string> CachedTemplateAsync(string key, Func<string, Task>? fill)
+    {
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            PostgreSqlSchemaManager.GetSchemaSql() + PostgreSqlSchemaManager.GetQueueIndexSql() + key)))[..10].ToLowerInvariant();
+        var name = $"bench_fixture_{key}_{hash}";
+        await using (var connection = new NpgsqlConnection(_server.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var exists = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = $1", connection)
+            {
+                Parameters = { new NpgsqlParameter { Value = name } },
+            };
+            if ((long)(await exists.ExecuteScalarAsync())! > 0)
+            {
+                Console.Error.WriteLine($"Using the kept fixture {name}");
+                return name;
+            }
+        }
+
+        var filling = $"{name}_filling";
+        Console.Error.WriteLine($"Filling the fixture {name} (kept for later invocations)");
+        await ExecuteAsync(_server.ConnectionString, $"DROP DATABASE IF EXISTS \"{filling}\" WITH (FORCE)");
+        await ExecuteAsync(_server.ConnectionString, $"CREATE DATABASE \"{filling}\"");
+        var connectionString = new NpgsqlConnectionStringBuilder(_server.GetConnectionString(filling)) { Pooling = false }.ConnectionString;
+        await using (var store = new PostgreSqlJobStore(connectionString))
+        {
+            await store.ApplySchemaAsync();
+        }
+
+        if (fill is not null)
+        {
+            await fill(connectionString);
+            await ExecuteAsync(connectionString, "VACUUM ANALYZE");
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync(_server.ConnectionString, $"ALTER DATABASE \"{filling}\" RENAME TO \"{name}\"");
+        return name;
+    }
 
     public static async Task ExecuteAsync(string connectionString, string sql)
     {

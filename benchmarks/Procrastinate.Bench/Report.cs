@@ -53,10 +53,14 @@ internal static class Report
                 figure = string.Join("; ", result.Summaries
                     .Where(s => s.Key != "seconds")
                     .Select(s => $"{Label(s.Key)} {Format(s.Value.Median)} ({Format(s.Value.Min)}–{Format(s.Value.Max)})"));
-                if (workload.Id is "W5" or "W5i" or "W6" && w3 is not null)
+                if (workload.Id is "W5" or "W5i" or "W5q" or "W5a" or "W6" or "W3x1M" or "W3x10M" && w3 is not null)
                 {
                     var ratio = result.Summaries["jobs_per_s"].Median / w3.Summaries["jobs_per_s"].Median;
                     figure += $"; {ratio * 100:F0} % of W3";
+                    if (result.Summaries.TryGetValue("server_cpu_us_per_job", out var cpu) && w3.Summaries.TryGetValue("server_cpu_us_per_job", out var w3Cpu))
+                    {
+                        figure += $"; server CPU per job {cpu.Median / w3Cpu.Median:F2} × W3's";
+                    }
                 }
             }
 

@@ -36,15 +36,23 @@ internal static class Workloads
             new("W2", $"defer {jobs:N0} jobs in batches of 1,000", "jobs_per_s", "≥ 35,000 jobs/s",
                 server => DeferInBatchesAsync(server, jobs)),
             new("W3", $"work {jobs:N0} queued no-op jobs, concurrency {Concurrency}", "jobs_per_s", "≥ 7,500 jobs/s",
-                server => WorkDownAsync(server, jobs, locks: 0, finished: 0, otherQueued: 0)),
+                server => WorkDownAsync(server, jobs, locks: 0, History.None)),
             new("W4", $"defer {latencyJobs:N0} jobs 10 ms apart to a listening worker", "p50_ms", "p50 ≤ 2 ms, p99 ≤ 5 ms",
                 server => LatencyAsync(server, latencyJobs)),
-            new("W5", $"W3 with {finished:N0} finished jobs and {otherQueued:N0} waiting in 100 other queues", "jobs_per_s", "≥ 80 % of W3",
-                server => WorkDownAsync(server, jobs, locks: 0, finished, otherQueued)),
-            new("W5i", $"W5 with the queue index extension applied ({PostgreSql.PostgreSqlSchemaManager.QueueIndexName})", "jobs_per_s", "≥ 80 % of W3",
-                server => WorkDownAsync(server, jobs, locks: 0, finished, otherQueued, queueIndex: true)),
+            new("W5", $"W3 with {finished:N0} finished jobs (an event each) in the worker's queue and {otherQueued:N0} waiting in 100 other queues", "jobs_per_s", "≥ 80 % of W3",
+                server => WorkDownAsync(server, jobs, locks: 0, History.W5(finished, otherQueued))),
+            new("W5i", "W5 on a schema without the queue index (as Python applies it), then the opt-in Schema.ApplyQueueIndexAsync()", "jobs_per_s", "≥ 80 % of W3",
+                server => WorkDownAsync(server, jobs, locks: 0, History.W5(finished, otherQueued) with { OptInIndex = true })),
+            new("W5q", $"W5 for a worker of 3 of 100 queues: {finished:N0} finished jobs in its 3 queues, {otherQueued:N0} waiting in the 97 others, its jobs spread over its 3", "jobs_per_s", "≥ 80 % of W3",
+                server => WorkDownAsync(server, jobs, locks: 0, History.W5q(finished, otherQueued))),
+            new("W5a", $"W5 for a worker of all queues: {finished:N0} finished jobs and its jobs spread over 100 queues", "jobs_per_s", "≥ 80 % of W3",
+                server => WorkDownAsync(server, jobs, locks: 0, History.W5a(finished))),
+            new("W3x1M", $"W3 with {finished:N0} finished jobs (an event each) in the table", "server_cpu_us_per_job", "≤ 1.25 × W3's server CPU per job",
+                server => WorkDownAsync(server, jobs, locks: 0, History.WithFinished(finished, cached: false))),
+            new("W3x10M", $"W3 with {options.Scale(10_000_000):N0} finished jobs (an event each) in the table; fixture kept as a template database across invocations (with --dsn)", "server_cpu_us_per_job", "≤ 1.25 × W3's server CPU per job",
+                server => WorkDownAsync(server, jobs, locks: 0, History.WithFinished(options.Scale(10_000_000), cached: true))),
             new("W6", $"W3 where every job has one of 100 locks", "jobs_per_s", "≥ 50 % of W3",
-                server => WorkDownAsync(server, jobs, locks: 100, finished: 0, otherQueued: 0)),
+                server => WorkDownAsync(server, jobs, locks: 100, History.None)),
             new("D1", $"dashboard jobs page (api/jobs) over {finished:N0} finished jobs: first, filtered and deep keyset page", "first_p50_ms", "median < 100 ms",
                 server => DashboardWorkload.RunAsync(server, finished)),
             new("W7", "Native AOT worker: start to first fetch, memory idle and working down W3's jobs", "first_fetch_ms", "≤ 60 ms, ≤ 30 MB idle",
@@ -88,42 +96,39 @@ internal static class Workloads
     }
 
     /// <summary>
-    /// W3, W5, W5i and W6: jobs already queued, one worker works them down; timed from its start to its return. With
-    /// <paramref name="queueIndex"/>, the queue index extension is applied (untimed) before the worker's jobs are deferred.
+    /// W3, W5*, W3xN and W6: jobs already queued, one worker works them down; timed from its start to its return. The
+    /// table holds <paramref name="history"/> first (a template filled once per invocation, or kept across invocations).
     /// </summary>
-    private static async Task<RunResult> WorkDownAsync(BenchServer server, int count, int locks, int finished, int otherQueued, bool queueIndex = false)
+    private static async Task<RunResult> WorkDownAsync(BenchServer server, int count, int locks, History history)
     {
-        var templateKey = finished + otherQueued == 0 ? "schema" : $"scale_{finished}_{otherQueued}";
-        await using var database = await server.CreateDatabaseAsync(
-            templateKey, finished + otherQueued == 0 ? null : connectionString => FillScaleAsync(connectionString, finished, otherQueued));
+        await using var database = history.Key is null
+            ? await server.CreateDatabaseAsync()
+            : await server.CreateDatabaseAsync(history.Key, history.FillAsync, history.Cached);
         var app = database.App;
-        if (queueIndex)
+        if (history.OptInIndex)
         {
+            // A schema as Python applies it, then the opt-in way of adding the index (built concurrently).
+            await BenchServer.ExecuteAsync(database.ConnectionString, $"DROP INDEX {PostgreSql.PostgreSqlSchemaManager.QueueIndexName}");
             await database.Store.Schema.ApplyQueueIndexAsync();
         }
-        if (locks == 0)
-        {
-            for (var start = 0; start < count; start += 1_000)
-            {
-                await NoOp.BatchDeferAsync(Enumerable.Range(start, Math.Min(1_000, count - start)));
-            }
-        }
-        else
-        {
-            // Locks interleaved by id (job i has lock i % locks), as independent producers would defer them.
-            var jobs = Enumerable.Range(0, count)
-                .Select(i => app.CreateJob(
+
+        var jobs = Enumerable.Range(0, count)
+            .Select(i => locks == 0
+                ? app.CreateJob(NoOp.Definition, NoOp.Handle.WriteArgs(new NoOp.Args(i)), new DeferOptions { Queue = history.JobQueue(i) })
+
+                // Locks interleaved by id (job i has lock i % locks), as independent producers would defer them.
+                : app.CreateJob(
                     Locked.Definition,
                     Locked.Handle.WriteArgs(new Locked.Args(i)),
                     new DeferOptions { Lock = "lock-" + (i % locks).ToString(CultureInfo.InvariantCulture) }))
-                .ToList();
-            foreach (var batch in jobs.Chunk(1_000))
-            {
-                await app.Store.DeferJobsAsync(batch);
-            }
+            .ToList();
+        foreach (var batch in jobs.Chunk(1_000))
+        {
+            await app.Store.DeferJobsAsync(batch);
         }
 
         await BenchServer.ExecuteAsync(database.ConnectionString, "VACUUM ANALYZE procrastinate_jobs");
+        var scansBefore = await IndexScansAsync(database);
         var probe = new LockProbe();
         BenchTasks.Probe = probe;
         var load = Machine.LoadAverage();
@@ -131,7 +136,7 @@ internal static class Workloads
         {
             Name = "bench",
             Concurrency = Concurrency,
-            Queues = finished + otherQueued == 0 ? null : ["default"],
+            Queues = history.WorkerQueues,
             Wait = false,
             InstallSignalHandlers = false,
         });
@@ -142,18 +147,26 @@ internal static class Workloads
         BenchTasks.Probe = null;
         var cpuMetrics = await cpu.StopAsync(count);
 
-        var succeeded = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded' AND queue_name = 'default'");
-        var left = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') AND queue_name = 'default'");
-        Check(succeeded == count + finished && left == 0, $"expected {count + finished} succeeded and none left, found {succeeded} and {left} left");
+        var succeeded = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded'");
+        var left = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') AND queue_name NOT LIKE 'other%'");
+        Check(succeeded == count + history.Finished && left == 0,
+            $"expected {count + history.Finished} succeeded and none of the worker's left, found {succeeded} and {left} left");
         var remarks = new List<string> { $"{count:N0} jobs succeeded, finishing state recorded" };
-        if (queueIndex)
+        // Backends report their statistics when idle at most every 10 s, or when they exit: close the pool's.
+        database.Store.DataSource.Clear();
+        var scans = await IndexScansAsync(database) - scansBefore;
+        if (history.WorkerQueues is { Length: > 0 and <= 16 })
         {
-            var fetches = await database.ScalarAsync(
-                $"SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = '{PostgreSql.PostgreSqlSchemaManager.QueueIndexName}'");
-            Check(fetches > 0, "the queue index was never scanned");
-            remarks.Add($"queue index scanned {fetches:N0} times");
+            for (var wait = 0; scans == 0 && wait < 100; wait++)
+            {
+                await Task.Delay(200);
+                scans = await IndexScansAsync(database) - scansBefore;
+            }
+
+            Check(scans > 0, "the queue index was never scanned");
         }
 
+        remarks.Add($"queue index scanned {scans:N0} times");
         if (locks > 0)
         {
             Check(probe.Overlaps == 0, $"{probe.Overlaps} overlapping runs of one lock");
@@ -164,19 +177,8 @@ internal static class Workloads
         return Throughput(count, watch.Elapsed, load, cpuMetrics, [.. remarks]);
     }
 
-    /// <summary>W5's history: finished jobs of the worker's queue, and waiting jobs of 100 queues it does not work.</summary>
-    private static async Task FillScaleAsync(string connectionString, int finished, int otherQueued)
-    {
-        // Waiting jobs of other queues first: older than the worker's jobs, so they sit ahead of them by id.
-        await BenchServer.ExecuteAsync(connectionString, $"""
-            INSERT INTO procrastinate_jobs (queue_name, task_name, args)
-            SELECT 'other_' || (i % 100), 'bench.noop', jsonb_build_object('n', i) FROM generate_series(1, {otherQueued}) AS i;
-            INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, attempts)
-            SELECT 'default', 'bench.noop', jsonb_build_object('n', i), 'succeeded', 1 FROM generate_series(1, {finished}) AS i;
-            INSERT INTO procrastinate_events (job_id, type)
-            SELECT id, 'succeeded' FROM procrastinate_jobs WHERE status = 'succeeded';
-            """);
-    }
+    private static Task<long> IndexScansAsync(BenchDatabase database) => database.ScalarAsync(
+        $"SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE indexrelname = '{PostgreSql.PostgreSqlSchemaManager.QueueIndexName}'");
 
     private static async Task<RunResult> LatencyAsync(BenchServer server, int count)
     {

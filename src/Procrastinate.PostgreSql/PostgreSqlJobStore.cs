@@ -30,7 +30,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     private readonly PostgreSqlJobStoreOptions _options;
     private readonly ILogger _listenerLogger;
     private readonly ILogger _logger;
-    private readonly QueueIndexProbe _queueIndex;
+    private readonly ExtensionProbe _queueIndex;
+    private readonly ExtensionProbe _jobErrors;
 
     /// <summary>Creates a store from a connection string (see <see cref="PostgreSqlJobStoreOptions.ConnectionString"/>).</summary>
     public PostgreSqlJobStore(string connectionString, string? schema = null)
@@ -54,8 +55,9 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _listenerLogger = loggerFactory.CreateLogger("Procrastinate.PostgreSql.Listener");
         _logger = loggerFactory.CreateLogger("Procrastinate.PostgreSql");
-        _queueIndex = new QueueIndexProbe(_logger);
-        Schema = new PostgreSqlSchemaManager(_connections, _queueIndex);
+        _queueIndex = new ExtensionProbe(_logger, PostgreSqlSchemaManager.QueueIndexName, SqlQueries.QueueIndexValid, "one-queue fetches use it");
+        _jobErrors = new ExtensionProbe(_logger, StoreConnections.JobErrorTable, SqlQueries.JobErrorsPresent, "failed attempts record their error in it");
+        Schema = new PostgreSqlSchemaManager(_connections, _queueIndex, _jobErrors);
     }
 
     /// <summary>The data source the store uses.</summary>
@@ -185,17 +187,25 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         ValidateCompletions(completions);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters));
-        var queues = parameters.Queues?.ToArray();
+        var queues = parameters.Queues?.Distinct(StringComparer.Ordinal).ToArray();
         return await RunAsync(
             async connection =>
             {
-                // Exactly one queue: the extension index, when there, gives that queue's jobs in order (queries.sql).
-                var oneQueue = queues is { Length: 1 } && await _queueIndex.IsPresentAsync(connection, cancellationToken).ConfigureAwait(false);
+                // A set of queues (not all of them): the queue index, when there, gives each queue's jobs in order, so
+                // the fetch reads those queues only (queries.sql). All queues: the contract's priority index already does.
+                var fetch = queues is { Length: > 0 and <= SqlQueries.MaxIndexedQueues }
+                            && await _queueIndex.IsPresentAsync(connection, cancellationToken).ConfigureAwait(false)
+                    ? queues.Length == 1
+                        ? SqlQueries.FetchJobs(parameters.Limit, oneQueue: true)
+                        : SqlQueries.FetchJobsOfQueues(queues.Length, parameters.Limit)
+                    : SqlQueries.FetchJobs(parameters.Limit);
+                var failures = Failures(completions);
                 for (var attempt = 1; ; attempt++)
                 {
                     try
                     {
                         List<Job> jobs;
+                        var errors = await ErrorsCommandAsync(connection, failures, cancellationToken).ConfigureAwait(false);
 
                         // One batch is one implicit transaction: a failing statement rolls back the whole batch.
                         var batch = new NpgsqlBatch(connection);
@@ -206,14 +216,19 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                 batch.BatchCommands.Add(FinishCommand(completions));
                             }
 
-                            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlQueries.FetchJobs(parameters.Limit, oneQueue))
+                            if (errors is not null)
+                            {
+                                batch.BatchCommands.Add(errors);
+                            }
+
+                            batch.BatchCommands.Add(new NpgsqlBatchCommand(fetch)
                                 .With(NpgsqlDbType.Array | NpgsqlDbType.Varchar, queues)
                                 .With(NpgsqlDbType.Bigint, parameters.WorkerId)
                                 .With(NpgsqlDbType.Integer, parameters.Limit));
                             var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                             await using (reader.ConfigureAwait(false))
                             {
-                                if (completions.Count > 0)
+                                for (var i = 1; i < batch.BatchCommands.Count; i++)
                                 {
                                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                                 }
@@ -229,6 +244,12 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 
                         jobs.Sort(static (a, b) => a.Priority != b.Priority ? b.Priority.CompareTo(a.Priority) : a.Id.CompareTo(b.Id));
                         return (IReadOnlyList<Job>)jobs;
+                    }
+                    catch (PostgresException e) when (failures.Count > 0 && IsJobErrorTableMissing(e))
+                    {
+                        // The error table was dropped since the store found it: the outcomes go without their errors.
+                        _jobErrors.Forget();
+                        failures = [];
                     }
                     catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
                     {
@@ -261,12 +282,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         await RunAsync(
             async connection =>
             {
-                var batch = new NpgsqlBatch(connection) { BatchCommands = { FinishCommand(completions) } };
-                await using (batch.ConfigureAwait(false))
-                {
-                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
+                await ExecuteWithErrorsAsync(connection, () => FinishCommand(completions), Failures(completions), cancellationToken)
+                    .ConfigureAwait(false);
                 return true;
             },
             cancellationToken).ConfigureAwait(false);
@@ -286,13 +303,16 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             await RunAsync(
                 async connection =>
                 {
-                    using var command = Sql.Command(connection, SqlQueries.RetryJob)
-                        .With(NpgsqlDbType.Bigint, parameters.JobId)
-                        .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
-                        .With(NpgsqlDbType.Integer, parameters.Priority)
-                        .With(NpgsqlDbType.Varchar, parameters.Queue)
-                        .With(NpgsqlDbType.Varchar, parameters.Lock);
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await ExecuteWithErrorsAsync(
+                        connection,
+                        () => new NpgsqlBatchCommand(SqlQueries.RetryJob)
+                            .With(NpgsqlDbType.Bigint, parameters.JobId)
+                            .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
+                            .With(NpgsqlDbType.Integer, parameters.Priority)
+                            .With(NpgsqlDbType.Varchar, parameters.Queue)
+                            .With(NpgsqlDbType.Varchar, parameters.Lock),
+                        parameters.Error is null ? [] : [(parameters.JobId, parameters.Error)],
+                        cancellationToken).ConfigureAwait(false);
                     return true;
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -538,6 +558,41 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         CountAsync(SqlQueries.ListLocks, filter, cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// <see langword="null"/> while <c>procrastinate_dotnet_job_errors</c> does not exist (see
+    /// <see cref="PostgreSqlSchemaManager.ApplyJobErrorTableAsync"/>); the texts are the recorded ones, with this
+    /// store's connection secrets already removed.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<JobAttemptError>?> ListJobErrorsAsync(long jobId, CancellationToken cancellationToken = default) =>
+        await RunAsync(
+            async connection =>
+            {
+                using var command = Sql.Command(connection, SqlQueries.ListJobErrors).With(NpgsqlDbType.Bigint, jobId);
+                var errors = new List<JobAttemptError>();
+                try
+                {
+                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            errors.Add(new JobAttemptError(
+                                reader.GetInt32(0),
+                                reader.GetFieldValue<DateTimeOffset>(1),
+                                new JobError(reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4))));
+                        }
+                    }
+                }
+                catch (PostgresException e) when (IsJobErrorTableMissing(e))
+                {
+                    return null;
+                }
+
+                return (IReadOnlyList<JobAttemptError>?)errors;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public async ValueTask<bool> DeleteJobAsync(long jobId, CancellationToken cancellationToken = default) =>
         await RunAsync(
             async connection =>
@@ -669,6 +724,70 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     }
 
     private static void Validate(JobToDefer job) => JobRules.Validate(job, nameof(job));
+
+    private static bool IsJobErrorTableMissing(PostgresException exception) =>
+        exception.SqlState == PostgresErrorCodes.UndefinedTable
+        && exception.MessageText.Contains(StoreConnections.JobErrorTable, StringComparison.Ordinal);
+
+    /// <summary>The completions that carry an error to record (a deleted job's error goes with it).</summary>
+    private static List<(long JobId, JobError Error)> Failures(IReadOnlyList<JobCompletion> completions) =>
+        completions.Where(c => c.Error is not null && !c.Delete).Select(c => (c.JobId, c.Error!)).ToList();
+
+    /// <summary>
+    /// The statement that records <paramref name="failures"/> in the error table, to run right after the statement that
+    /// ended or retried those jobs; <see langword="null"/> when there is none to record or the table does not exist.
+    /// Each text has this store's connection secrets removed (and is cut again).
+    /// </summary>
+    private async ValueTask<NpgsqlBatchCommand?> ErrorsCommandAsync(
+        NpgsqlConnection connection, List<(long JobId, JobError Error)> failures, CancellationToken cancellationToken)
+    {
+        if (failures.Count == 0 || !await _jobErrors.IsPresentAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var clean = failures.Select(f => f.Error.With(_connections.Redact)).ToList();
+        return new NpgsqlBatchCommand(SqlQueries.InsertJobErrors)
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, failures.Select(f => f.JobId).ToArray())
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Text, clean.Select(e => e.Type).ToArray())
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Text, clean.Select(e => e.Message).ToArray())
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Text, clean.Select(e => e.Details).ToArray());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/>, then the record of <paramref name="failures"/>, in one batch (one implicit
+    /// transaction). When the error table was dropped since the store found it, runs the command alone: an error is
+    /// never worth a lost outcome.
+    /// </summary>
+    private async ValueTask ExecuteWithErrorsAsync(
+        NpgsqlConnection connection,
+        Func<NpgsqlBatchCommand> command,
+        List<(long JobId, JobError Error)> failures,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var batch = new NpgsqlBatch(connection) { BatchCommands = { command() } };
+            await using (batch.ConfigureAwait(false))
+            {
+                if (await ErrorsCommandAsync(connection, failures, cancellationToken).ConfigureAwait(false) is { } errors)
+                {
+                    batch.BatchCommands.Add(errors);
+                }
+
+                try
+                {
+                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (PostgresException e) when (failures.Count > 0 && IsJobErrorTableMissing(e))
+                {
+                    _jobErrors.Forget();
+                    failures = [];
+                }
+            }
+        }
+    }
 
     private async ValueTask<IReadOnlyList<long>> InsertAsync(
         NpgsqlConnection connection,

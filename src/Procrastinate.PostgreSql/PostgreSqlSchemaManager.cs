@@ -17,12 +17,14 @@ public sealed class PostgreSqlSchemaManager
     public const string QueueIndexName = "procrastinate_dotnet_jobs_queue_todo_idx";
 
     private readonly StoreConnections _connections;
-    private readonly QueueIndexProbe _queueIndex;
+    private readonly ExtensionProbe _queueIndex;
+    private readonly ExtensionProbe _jobErrors;
 
-    internal PostgreSqlSchemaManager(StoreConnections connections, QueueIndexProbe queueIndex)
+    internal PostgreSqlSchemaManager(StoreConnections connections, ExtensionProbe queueIndex, ExtensionProbe jobErrors)
     {
         _connections = connections;
         _queueIndex = queueIndex;
+        _jobErrors = jobErrors;
     }
 
     /// <summary>The SQL that creates the whole schema on an empty database (what <c>schema --read</c> prints).</summary>
@@ -117,6 +119,30 @@ public sealed class PostgreSqlSchemaManager
             using var apply = new NpgsqlCommand(GetTraceContextTableSql(), connection);
             await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The SQL that creates Procrastinate for .NET's error table (outside Procrastinate's contract).</summary>
+    public static string GetJobErrorTableSql() => SqlResources.Read("extensions/job_errors.sql");
+
+    /// <summary>
+    /// Creates <c>procrastinate_dotnet_job_errors</c>, where .NET workers keep the exception of each failed attempt
+    /// (type, message and details, bounded: see <see cref="Storage.JobError"/>) for the dashboard's job page; does
+    /// nothing if it exists. Once it exists, every store writes to it: this one from its next failure, other stores
+    /// (other processes) within a minute. The table refers to <c>procrastinate_jobs</c> (its rows go with their job),
+    /// so the schema must be applied first. Python Procrastinate ignores it (its failures leave no row).
+    /// </summary>
+    /// <exception cref="ProcrastinateException">The server is unreachable.</exception>
+    /// <exception cref="Npgsql.PostgresException">The schema is not applied.</exception>
+    public async Task ApplyJobErrorTableAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var apply = new NpgsqlCommand(GetJobErrorTableSql(), connection);
+            await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _jobErrors.Forget();
     }
 
     /// <summary>

@@ -15,10 +15,13 @@ public sealed class SchemaExtensionTests : CliTest
     [Fact]
     public async Task SchemaRead_WithExtensions_PrintsTheirSql()
     {
-        var result = await CliRunner.RunAsync(["schema", "--read", "--extension", "queue-index", "--extension", "trace-contexts"]);
+        var result = await CliRunner.RunAsync(["schema", "--read", "--extension", "queue-index", "--extension", "trace-contexts", "--extension", "job-errors"]);
 
         Assert.Equal(CliExitCodes.Success, result.ExitCode);
-        Assert.Equal(PostgreSqlSchemaManager.GetQueueIndexSql() + PostgreSqlSchemaManager.GetTraceContextTableSql(), result.Out);
+        Assert.Equal(
+            PostgreSqlSchemaManager.GetQueueIndexSql() + PostgreSqlSchemaManager.GetTraceContextTableSql() + PostgreSqlSchemaManager.GetJobErrorTableSql(),
+            result.Out);
+        Assert.Contains("CREATE TABLE IF NOT EXISTS procrastinate_dotnet_job_errors", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -29,8 +32,9 @@ public sealed class SchemaExtensionTests : CliTest
         {
             var withoutSchema = await CliRunner.RunAsync(connectionString, "schema", "--extension", "queue-index");
             var schema = await CliRunner.RunAsync(connectionString, "schema", "--apply");
-            var first = await CliRunner.RunAsync(connectionString, "schema", "--apply", "--extension", "queue-index", "--extension", "trace-contexts");
-            var again = await CliRunner.RunAsync(connectionString, "schema", "--extension", "queue-index");
+            var first = await CliRunner.RunAsync(
+                connectionString, "schema", "--apply", "--extension", "queue-index", "--extension", "trace-contexts", "--extension", "job-errors");
+            var again = await CliRunner.RunAsync(connectionString, "schema", "--extension", "queue-index", "--extension", "job-errors");
             var check = await CliRunner.RunAsync(connectionString, "schema", "--check");
 
             Assert.Equal(CliExitCodes.Failure, withoutSchema.ExitCode);
@@ -41,6 +45,7 @@ public sealed class SchemaExtensionTests : CliTest
                 [
                     $"Applying extension queue-index to {Describe(connectionString)}",
                     $"Applying extension trace-contexts to {Describe(connectionString)}",
+                    $"Applying extension job-errors to {Describe(connectionString)}",
                     "Done",
                 ],
                 first.ErrorLines);
@@ -48,11 +53,13 @@ public sealed class SchemaExtensionTests : CliTest
             Assert.Equal(CliExitCodes.Success, check.ExitCode);
             Assert.Contains($"ours index {PostgreSqlSchemaManager.QueueIndexName}: CREATE INDEX", check.Out, StringComparison.Ordinal);
             Assert.Contains("ours constraint procrastinate_dotnet_trace_contexts.procrastinate_dotnet_trace_contexts_pkey", check.Out, StringComparison.Ordinal);
+            Assert.Contains("ours constraint procrastinate_dotnet_job_errors.procrastinate_dotnet_job_errors_pkey", check.Out, StringComparison.Ordinal);
             Assert.All(check.OutLines, line => Assert.StartsWith("ours ", line, StringComparison.Ordinal));
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                "SELECT to_regclass($1) IS NOT NULL AND to_regclass('procrastinate_dotnet_trace_contexts') IS NOT NULL", connection)
+                "SELECT to_regclass($1) IS NOT NULL AND to_regclass('procrastinate_dotnet_trace_contexts') IS NOT NULL "
+                + "AND to_regclass('procrastinate_dotnet_job_errors') IS NOT NULL", connection)
             {
                 Parameters = { new NpgsqlParameter { Value = PostgreSqlSchemaManager.QueueIndexName } },
             };

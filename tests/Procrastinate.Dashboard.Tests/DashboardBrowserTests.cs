@@ -127,6 +127,57 @@ public sealed class DashboardBrowserTests(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
+    public async Task JobPage_ShowsTheErrorOfEachFailedAttempt_AndWhyOneIsMissing()
+    {
+        await database.Store.Schema.ApplyJobErrorTableAsync();
+        try
+        {
+            var key = Guid.NewGuid().ToString("N");
+            var failing = (await database.Store.DeferJobsAsync([new JobToDefer("dash.flaky", "mail", $$"""{"key": "{{key}}"}""", 0, null, null, null)]))[0];
+
+            // A failure recorded without its error, as a Python worker records one.
+            var silent = (await database.Store.DeferJobsAsync([new JobToDefer("dash.report", "reports", """{"timestamp": 1}""", 0, null, null, null)]))[0];
+            var python = await database.Store.RegisterWorkerAsync();
+            Assert.Equal(silent, Assert.Single(await database.Store.FetchJobsAsync(new FetchJobsParams(python, ["reports"]))).Id);
+            await database.Store.FinishJobsAsync([new JobCompletion(silent, JobStatus.Failed, false)]);
+
+            await using var server = await DashboardServer.StartAsync(database.Store);
+            using var stop = new CancellationTokenSource();
+            var worker = server.App.RunWorkerAsync(new WorkerOptions { Queues = ["mail"], InstallSignalHandlers = false }, stop.Token);
+            try
+            {
+                await UntilStatusAsync(failing, JobStatus.Failed);
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await worker;
+            }
+
+            using var browser = new Browser();
+            browser.Go(new Uri(server.Root, $"jobs/{failing}"));
+            browser.UntilText(".attempt-error[data-attempt='1'] .error-type", "System.IO.IOException: the mail server said no");
+            browser.Click(".attempt-error[data-attempt='1'] summary");
+            browser.Until(
+                d => d.FindElement(By.CssSelector(".attempt-error[data-attempt='1'] pre")).Text.Contains("DashboardTasks.Flaky", StringComparison.Ordinal),
+                "the stack trace");
+            Assert.Empty(browser.Driver.FindElements(By.CssSelector("#errors-note")));
+            browser.Driver.ExecuteScript("document.querySelector('#errors-title').scrollIntoView()");
+            browser.Screenshot("job-errors");
+
+            browser.Go(new Uri(server.Root, $"jobs/{silent}"));
+            browser.UntilText("h1", $"Job #{silent}");
+            browser.Until(d => d.FindElement(By.CssSelector("#errors-note")).Text.Contains("Python Procrastinate worker", StringComparison.Ordinal), "why the error is missing");
+            Assert.Empty(browser.Driver.FindElements(By.CssSelector(".attempt-error")));
+        }
+        finally
+        {
+            // The other tests of this class see a database without the extension.
+            await database.ExecuteAsync("DROP TABLE IF EXISTS procrastinate_dotnet_job_errors");
+        }
+    }
+
+    [Fact]
     public async Task CrossSiteForm_AndScriptWithoutToken_AreRefused()
     {
         var id = (await database.Store.DeferJobsAsync([new JobToDefer("dash.flaky", "mail", "{}", 0, null, null, null)]))[0];

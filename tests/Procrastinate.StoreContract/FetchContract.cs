@@ -278,4 +278,86 @@ public abstract class FetchContract : StoreContract
 
         Assert.Equal(JobStatus.Todo, (await GetJobAsync(id)).Status);
     }
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public async Task Fetch_TakesWhatTheContractsOneJobChoiceTakes_ForEveryQueueSet_OverRandomTables(int seed)
+    {
+        // The reference is procrastinate_fetch_job_v2's choice, applied once per job of the batch to the store's own
+        // listing: a waiting, due job of the worker's queues, whose lock no running job holds and no waiting job
+        // with the lock precedes (higher priority, or same priority and smaller id, in any queue, due or not),
+        // highest priority first, then smallest id.
+        var random = new Random(seed);
+        var now = await Harness.NowAsync();
+        string[] names = ["q0", "q1", "q2", "q3", "q4", "q5"];
+        var jobs = Enumerable.Range(0, 80).Select(_ => Job(
+            queue: names[random.Next(names.Length)],
+            priority: random.Next(4) - 1,
+            @lock: random.Next(3) == 0 ? null : "L" + random.Next(5),
+            scheduledAt: random.Next(8) switch { 0 => now.AddHours(1), 1 => now.AddHours(-1), _ => null })).ToList();
+        await Store.DeferJobsAsync(jobs);
+        var worker = await Store.RegisterWorkerAsync();
+
+        // Some jobs running and some finished, taken as a worker of every queue takes them.
+        var started = await Store.FetchJobsAsync(new FetchJobsParams(worker, null, 12));
+        await Store.FinishJobsAsync([.. started.Where((_, i) => i % 2 == 0).Select(j => new JobCompletion(j.Id, JobStatus.Succeeded, false))]);
+
+        IReadOnlyList<string>?[] queueSets =
+        [
+            [names[random.Next(names.Length)]],
+            [.. names.OrderBy(_ => random.Next()).Take(3)],
+            [.. names, "missing"],
+            null,
+        ];
+        foreach (var queues in queueSets)
+        {
+            for (var round = 0; round < 100; round++)
+            {
+                var limit = 1 + random.Next(5);
+                var expected = ContractChoice(await Store.ListJobsAsync(JobFilter.All), queues, limit, await Harness.NowAsync());
+                var batch = await Store.FetchJobsAsync(new FetchJobsParams(worker, queues, limit));
+
+                Assert.Equal(expected, batch.Select(j => j.Id));
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                await Store.FinishJobsAsync([.. batch.Where(j => j.Id % 2 == 0).Select(j => new JobCompletion(j.Id, JobStatus.Succeeded, false))]);
+            }
+        }
+    }
+
+    /// <summary>The jobs <c>procrastinate_fetch_job_v2</c> would take, called <paramref name="limit"/> times.</summary>
+    private static List<long> ContractChoice(IReadOnlyList<Job> jobs, IReadOnlyList<string>? queues, int limit, DateTimeOffset now)
+    {
+        var state = jobs.ToDictionary(j => j.Id, j => j.Status);
+        var taken = new List<long>();
+        for (var i = 0; i < limit; i++)
+        {
+            var next = jobs
+                .Where(c => state[c.Id] == JobStatus.Todo
+                            && (queues is null || queues.Contains(c.Queue))
+                            && (c.ScheduledAt is null || c.ScheduledAt <= now)
+                            && (c.Lock is null || !jobs.Any(b => b.Lock == c.Lock
+                                && (state[b.Id] == JobStatus.Doing
+                                    || (state[b.Id] == JobStatus.Todo && (b.Priority > c.Priority || (b.Priority == c.Priority && b.Id < c.Id)))))))
+                .OrderByDescending(c => c.Priority)
+                .ThenBy(c => c.Id)
+                .FirstOrDefault();
+            if (next is null)
+            {
+                break;
+            }
+
+            state[next.Id] = JobStatus.Doing;
+            taken.Add(next.Id);
+        }
+
+        return [.. taken.OrderByDescending(id => jobs.First(j => j.Id == id).Priority).ThenBy(id => id)];
+    }
 }

@@ -1,8 +1,4 @@
 using Procrastinate.Generated;
-using Procrastinate.PostgreSql;
-using Procrastinate.Storage;
-using Procrastinate.Testing.InMemory;
-using Procrastinate.Testing.PostgreSql;
 using Procrastinate.Testing.Tests.Sample;
 
 namespace Procrastinate.Testing.Tests;
@@ -11,23 +7,8 @@ namespace Procrastinate.Testing.Tests;
 /// Middleware a task declares (<c>[Task(Middleware = [...])]</c>, wired by the generator) runs the same on both stores:
 /// only around its task, outermost first, inside the worker's own middleware; a middleware that throws fails the job.
 /// </summary>
-public sealed class TaskMiddlewareTests : IAsyncLifetime
+public sealed class TaskMiddlewareTests : BothStoresTest
 {
-    private PostgresServer? _server;
-    private string? _database;
-    private PostgreSqlJobStore? _postgres;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
-            await _server!.DropDatabaseAsync(_database!);
-        }
-    }
-
     [Theory]
     [InlineData("memory")]
     [InlineData("postgres")]
@@ -77,20 +58,5 @@ public sealed class TaskMiddlewareTests : IAsyncLifetime
         var key = Guid.NewGuid().ToString("N");
         MiddlewareTasks.Trail[key] = new();
         return key;
-    }
-
-    private async Task<IJobStore> StoreAsync(string name)
-    {
-        if (name == "memory")
-        {
-            return new InMemoryJobStore();
-        }
-
-        _server = await PostgresServer.GetSharedAsync();
-        var connectionString = await _server.CreateDatabaseAsync();
-        _database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!;
-        _postgres = new PostgreSqlJobStore(connectionString);
-        await _postgres.ApplySchemaAsync();
-        return _postgres;
     }
 }

@@ -102,6 +102,20 @@ public sealed class TypedHelpersTests
     }
 
     [Fact]
+    public async Task FailedAttempt_KeepsItsError_InTheStore()
+    {
+        var id = await FlakyLetter.Configure(app: _app).DeferAsync("e", _book);
+
+        Assert.Equal(1, await _app.RunUntilIdleAsync());
+        Assert.Equal(1, await _app.RunUntilIdleAsync(advanceTime: true));
+
+        var error = Assert.Single((await _store.ListJobErrorsAsync(id))!);
+        Assert.Equal((1, "System.IO.IOException", "the printer jammed"), (error.Attempt, error.Error.Type, error.Error.Message));
+        Assert.Contains("AlphabetTasks.FlakyLetter", error.Error.Details, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Succeeded, await _store.GetJobStatusAsync(id));
+    }
+
+    [Fact]
     public async Task RunUntilIdle_OnlyTheGivenQueues()
     {
         await new AlphabetService(_app).SpellAsync("a", _book);

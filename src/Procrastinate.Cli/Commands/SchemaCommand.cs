@@ -17,6 +17,7 @@ internal sealed class SchemaCommand
     [
         ("queue-index", PostgreSqlSchemaManager.GetQueueIndexSql, (schema, ct) => schema.ApplyQueueIndexAsync(ct)),
         ("trace-contexts", PostgreSqlSchemaManager.GetTraceContextTableSql, (schema, ct) => schema.ApplyTraceContextTableAsync(ct)),
+        ("job-errors", PostgreSqlSchemaManager.GetJobErrorTableSql, (schema, ct) => schema.ApplyJobErrorTableAsync(ct)),
     ];
 
     private readonly Option<bool> _apply = new("--apply") { Description = "Create the schema in the database (the default)" };
@@ -37,7 +38,7 @@ internal sealed class SchemaCommand
     private readonly Option<string[]> _extension = new("--extension")
     {
         Description = "With --apply or --read: act on this extension of Procrastinate for .NET instead of the schema " +
-                      "(queue-index, trace-contexts; repeatable). Applying one that exists does nothing",
+                      "(queue-index, trace-contexts, job-errors; repeatable). Applying one that exists does nothing",
     };
 
     public SchemaCommand()

@@ -166,14 +166,15 @@
         field('Scheduled at', time(j.scheduled_at)), field('Abort requested', j.abort_requested ? 'yes' : 'no'),
         field('Worker', j.worker_id === null ? '—' : String(j.worker_id)));
       const events = h('ol', { class: 'timeline', id: 'events' }, detail.events.map((e) => h('li', { 'data-event': e.type }, h('time', {}, time(e.at)), h('span', {}, e.type))));
-      const errors = detail.errors.length
-        ? detail.errors.map((e) => h('div', { class: 'panel' }, h('div', {}, 'Attempt ' + e.attempt + ' · ' + time(e.at)), h('div', { class: 'error-type' }, e.type + ': ' + e.message), e.stack_trace ? h('pre', {}, e.stack_trace) : null))
-        : [h('div', { class: 'note', id: 'errors-note' }, detail.errors_note || 'This job has no failed attempt.')];
+      const errors = detail.errors.map((e) => h('div', { class: 'panel attempt-error', 'data-attempt': e.attempt },
+        h('div', { class: 'muted' }, 'Attempt ' + e.attempt + ' · ' + time(e.at)), h('div', { class: 'error-type' }, e.type + ': ' + e.message),
+        e.details ? h('details', { 'data-key': 'attempt-' + e.attempt }, h('summary', {}, 'Details'), h('pre', {}, e.details)) : null));
+      if (detail.errors_note || !errors.length) errors.push(h('div', { class: 'note', id: 'errors-note' }, detail.errors_note || 'This job has no failed attempt.'));
       return [h('div', { class: 'toolbar' }, h('h1', {}, 'Job #' + j.id), h('div', { class: 'actions', id: 'job-actions' }, actionButtons(j))),
         h('div', { class: 'grid2' }, h('div', { class: 'panel' }, h('h2', {}, 'Fields'), fields),
           h('div', { class: 'panel' }, h('h2', {}, 'Arguments'), h('pre', { id: 'args' }, JSON.stringify(j.args, null, 2)))),
         h('div', { class: 'panel' }, h('h2', {}, 'Events'), detail.events.length ? events : h('div', { class: 'empty' }, 'No event.')),
-        h('div', { class: 'panel' }, h('h2', {}, 'Errors'), errors)];
+        h('div', { class: 'panel' }, h('h2', { id: 'errors-title' }, 'Errors'), errors)];
     },
 
     async queues() {
@@ -310,7 +311,10 @@
       const at = content.findIndex((node) => node.id === 'filters');
       if (at >= 0) content[at] = form;
     }
+    // A refresh of the same page keeps open what the user opened (details[data-key]).
+    const opened = !full && shownKey === key ? [...main.querySelectorAll('details[open][data-key]')].map((d) => d.dataset.key) : [];
     main.replaceChildren(...content);
+    for (const d of main.querySelectorAll('details[data-key]')) if (opened.includes(d.dataset.key)) d.open = true;
     shownKey = key;
     document.title = 'Procrastinate · ' + (r.name === 'job' ? 'Job #' + r.id : r.name[0].toUpperCase() + r.name.slice(1));
   }

@@ -90,13 +90,13 @@ internal sealed class DashboardApi(DashboardContext dashboard)
         }
 
         var events = await Store.ListJobEventsAsync(id, cancellationToken).ConfigureAwait(false);
-        var failedAttempts = events.Count(e => e.Type is "failed" or "deferred_for_retry");
-        var note = failedAttempts == 0
-            ? null
-            : "No error text is recorded for this job: Procrastinate 3.9's schema keeps none (the worker's log has each "
-              + "failure's exception).";
+        var errors = await Store.ListJobErrorsAsync(id, cancellationToken).ConfigureAwait(false);
         return Json.Ok(
-            new JobDetailModel(JobModel.From(job), events.Select(e => new EventModel(e.Type, e.At)).ToList(), [], note),
+            new JobDetailModel(
+                JobModel.From(job),
+                events.Select(e => new EventModel(e.Type, e.At)).ToList(),
+                (errors ?? []).Select(e => new ErrorModel(e.Attempt, e.Error.Type, e.Error.Message, e.Error.Details, e.At)).ToList(),
+                ErrorsNote(events, errors)),
             DashboardJson.Default.JobDetailModel);
     }
 
@@ -306,6 +306,31 @@ internal sealed class DashboardApi(DashboardContext dashboard)
             default:
                 return await Store.DeleteJobAsync(id, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Why the job page shows fewer errors than the job has failed attempts (a <c>failed</c> or
+    /// <c>deferred_for_retry</c> event each), or <see langword="null"/> when it shows them all.
+    /// </summary>
+    internal static string? ErrorsNote(IReadOnlyList<JobEvent> events, IReadOnlyList<JobAttemptError>? errors)
+    {
+        var failedAttempts = events.Count(e => e.Type is "failed" or "deferred_for_retry");
+        if (errors is null)
+        {
+            return failedAttempts == 0
+                ? null
+                : "No error text is recorded for this job: Procrastinate 3.9's schema keeps none, and the opt-in error table "
+                  + "procrastinate_dotnet_job_errors is not installed in this database (`schema --apply --extension job-errors` "
+                  + "creates it). The worker's log has each failure's exception.";
+        }
+
+        var missing = failedAttempts - errors.Count;
+        return missing <= 0
+            ? null
+            : Json.Text(missing) + " failed attempt(s) of this job have no recorded error: they ran on a worker that does not "
+              + "record errors — a Python Procrastinate worker, or a .NET worker that had not found the error table (an older "
+              + "version, or one started before the table was created: workers look for it once a minute). The worker's log "
+              + "has each failure's exception.";
     }
 
     private bool IsAlive(WorkerRegistration worker, DateTimeOffset now) =>

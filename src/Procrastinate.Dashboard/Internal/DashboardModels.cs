@@ -34,8 +34,8 @@ internal sealed record JobsPageModel(IReadOnlyList<JobModel> Jobs, long? NextBef
 /// <summary>An event of <c>procrastinate_events</c>.</summary>
 internal sealed record EventModel(string Type, DateTimeOffset At);
 
-/// <summary>The error of a failed attempt, when the error extension holds it.</summary>
-internal sealed record ErrorModel(int Attempt, string Type, string Message, string? StackTrace, DateTimeOffset At);
+/// <summary>The error of a failed attempt, when the error extension holds it (details: type, message, inner exceptions, stack).</summary>
+internal sealed record ErrorModel(int Attempt, string Type, string Message, string? Details, DateTimeOffset At);
 
 /// <summary>The job page: the job, its events, and its errors or why there are none.</summary>
 internal sealed record JobDetailModel(JobModel Job, IReadOnlyList<EventModel> Events, IReadOnlyList<ErrorModel> Errors, string? ErrorsNote);

@@ -18,11 +18,17 @@ internal static class SqlQueries
     private static readonly Lazy<FrozenDictionary<string, string>> TraceContext =
         new(() => Parse(SqlResources.Read("extensions/trace_context_queries.sql")));
 
+    private static readonly Lazy<FrozenDictionary<string, string>> JobErrors =
+        new(() => Parse(SqlResources.Read("extensions/job_error_queries.sql")));
+
     private static readonly Lazy<string> OneQueueFetch = new(() => Get("fetch_jobs")
         .ReplaceOnce(
             "($1::character varying[] IS NULL OR candidate.queue_name = ANY ($1::character varying[]))",
             "candidate.queue_name = ANY ($1::character varying[])")
         .ReplaceOnce("ORDER BY candidate.priority DESC, candidate.id ASC", "ORDER BY candidate.queue_name, candidate.priority DESC, candidate.id ASC"));
+
+    /// <summary>The statements of <see cref="FetchJobsOfQueues"/>, by number of queues and limit (0: the parameter).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Queues, int Limit), string> QueueSetFetches = new();
 
     private static readonly Lazy<string> ListJobsNewestFirst =
         new(() => Get("list_jobs").ReplaceOnce("ORDER BY j.id\n", "ORDER BY j.id DESC\n"));
@@ -35,6 +41,9 @@ internal static class SqlQueries
 
     /// <summary>The statements on the trace context table, which is not part of the contract.</summary>
     public static IReadOnlyDictionary<string, string> TraceContextStatements => TraceContext.Value;
+
+    /// <summary>The statements on the error table, which is not part of the contract.</summary>
+    public static IReadOnlyDictionary<string, string> JobErrorStatements => JobErrors.Value;
 
     public static string DeferJobs => Get("defer_jobs");
 
@@ -60,6 +69,35 @@ internal static class SqlQueries
     {
         var (byLimit, general) = oneQueue ? (OneQueueFetchByLimit, OneQueueFetch.Value) : (FetchJobsByLimit, Get("fetch_jobs"));
         return limit is > 0 and <= MaxLiteralFetchLimit ? byLimit.Value[limit] : general;
+    }
+
+    /// <summary>
+    /// The most queues a worker may listen to for <see cref="FetchJobsOfQueues"/>; a worker of more queues fetches with
+    /// <c>fetch_jobs</c> as it is.
+    /// </summary>
+    public const int MaxIndexedQueues = 16;
+
+    /// <summary>
+    /// <c>fetch_jobs</c> for a worker of 2 to <see cref="MaxIndexedQueues"/> distinct queues when the queue index is
+    /// present (parameters as <see cref="FetchJobs"/>; <c>$1</c> holds exactly <paramref name="queues"/> distinct
+    /// names): one ordered scan of the queue index per queue, merged in fetch order (see the comment on
+    /// <c>fetch_jobs</c>).
+    /// </summary>
+    public static string FetchJobsOfQueues(int queues, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(queues, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(queues, MaxIndexedQueues);
+        var literal = limit is > 0 and <= MaxLiteralFetchLimit ? limit : 0;
+        return QueueSetFetches.GetOrAdd((queues, literal), static key =>
+        {
+            var sql = OneQueueFetch.Value
+                .ReplaceOnce(
+                    "    FROM procrastinate_jobs AS candidate\n",
+                    "    FROM (\n" + string.Join("\n        UNION ALL\n", Enumerable.Range(1, key.Queues).Select(QueueBranch)) + "\n    ) AS waiting\n" +
+                    "    JOIN procrastinate_jobs AS candidate ON candidate.id = waiting.id\n")
+                .ReplaceOnce("ORDER BY candidate.queue_name, candidate.priority DESC, candidate.id ASC", "ORDER BY waiting.priority DESC, waiting.id ASC");
+            return key.Limit == 0 ? sql : WithLiteralLimit(sql, key.Limit);
+        });
     }
 
     public static string QueueIndexValid => Get("queue_index_valid");
@@ -125,6 +163,12 @@ internal static class SqlQueries
 
     public static string SelectTraceContexts => TraceContext.Value["select_trace_contexts"];
 
+    public static string JobErrorsPresent => JobErrors.Value["job_errors_present"];
+
+    public static string InsertJobErrors => JobErrors.Value["insert_job_errors"];
+
+    public static string ListJobErrors => JobErrors.Value["list_job_errors"];
+
     public static string Get(string name) =>
         All.Value.TryGetValue(name, out var sql) ? sql : throw new KeyNotFoundException($"No query named '{name}' in queries.sql.");
 
@@ -157,6 +201,25 @@ internal static class SqlQueries
 
         Flush(result, name, body);
         return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The waiting jobs of the worker's <paramref name="position"/>th queue in fetch order. With the queue fixed by
+    /// an equality, its <c>ORDER BY</c> is the queue index's order, read without a sort. The planner must not see
+    /// the queue's name: it would then choose <c>procrastinate_jobs_priority_idx_v1</c> for a queue holding many
+    /// rows, and walk the other queues' waiting jobs. So the name comes through a sub-select (an unknown value in
+    /// every plan) and is also written as a range, whose default estimate makes any walk past other queues look
+    /// costly. The <c>LIMIT</c> that is never reached, unknown to the planner too, keeps it from planning the branch
+    /// as read to the end (it would sort the queue's whole backlog).
+    /// </summary>
+    private static string QueueBranch(int position)
+    {
+        var queue = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"(SELECT ($1::character varying[])[{position}])");
+        return $"""
+                (SELECT q.id, q.priority FROM procrastinate_jobs AS q
+                 WHERE q.status = 'todo' AND q.queue_name = {queue} AND q.queue_name >= {queue} AND q.queue_name <= {queue}
+                 ORDER BY q.priority DESC, q.id ASC LIMIT (SELECT 9223372036854775807))
+        """;
     }
 
     private static string[] ByLimit(string sql) =>

@@ -10,6 +10,8 @@ internal sealed class StoreConnections : IAsyncDisposable
 
     internal const string TraceContextTable = "procrastinate_dotnet_trace_contexts";
 
+    internal const string JobErrorTable = "procrastinate_dotnet_job_errors";
+
     private const string AbortRequestedCheck = "check_not_todo_abort_requested";
 
     private const string ApplyHint =

@@ -10,6 +10,6 @@ internal static partial class StoreLog
     public static partial void TraceContextsUnavailable(ILogger logger, int jobCount, Exception exception);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information,
-        Message = "Queue index {IndexName} present: {Present}; one-queue fetches use it when present")]
-    public static partial void QueueIndexChecked(ILogger logger, string indexName, bool present);
+        Message = "Extension {ObjectName} present: {Present}; {Use} when present")]
+    public static partial void ExtensionChecked(ILogger logger, string objectName, bool present, string use);
 }

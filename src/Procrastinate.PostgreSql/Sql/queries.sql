@@ -53,6 +53,15 @@ END AS id;
 -- without sorting, so the planner reads that queue's entries of the index; with this ORDER BY it keeps preferring
 -- procrastinate_jobs_priority_idx_v1 (it costs the new index's heap order pessimistically) and walks past the other
 -- queues' waiting jobs. Without the index the variant would sort the queue's backlog: hence the store's check.
+-- For a worker of 2 to 16 queues, with the index, it sends a third form (SqlQueries.FetchJobsOfQueues): the one-queue
+-- form whose candidates come from a UNION ALL of one branch per queue, each that queue's waiting jobs in fetch order
+-- (an ordered scan of the index, which knows the queue), merged by the planner in (priority DESC, id) order and
+-- joined by id to candidate, where every condition above is checked and the row locked, one at a time, until the
+-- LIMIT is reached. The branches carry no condition of their own beyond status and queue, and read lazily: so the
+-- jobs taken and their order are those of this statement (the differential tests compare them with
+-- procrastinate_fetch_job_v2), and only the worker's own queues are read. Each branch ends with a LIMIT that is never
+-- reached, computed by a sub-select so that the planner cannot see it: without a LIMIT it plans the branch as read
+-- to the end, and then sorts the queue's whole backlog instead of walking the index.
 WITH picked AS (
     SELECT candidate.id
     FROM procrastinate_jobs AS candidate

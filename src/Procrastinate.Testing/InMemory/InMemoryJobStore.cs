@@ -185,6 +185,7 @@ public sealed partial class InMemoryJobStore : IJobStore
                 }
 
                 Finish(job, completion.Status, now);
+                job.AddError(completion.Error, now);
             }
         }
 
@@ -215,6 +216,7 @@ public sealed partial class InMemoryJobStore : IJobStore
             var now = Now();
             CheckRetry(job);
             Retry(job, ToStoredTime(parameters.RetryAt), parameters.Priority, parameters.Queue, parameters.Lock, now);
+            job.AddError(parameters.Error, now);
         }
 
         return ValueTask.CompletedTask;
@@ -503,6 +505,18 @@ public sealed partial class InMemoryJobStore : IJobStore
 
             Delete(job);
             return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>This store always keeps errors: never <see langword="null"/>.</remarks>
+    public ValueTask<IReadOnlyList<JobAttemptError>?> ListJobErrorsAsync(long jobId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult<IReadOnlyList<JobAttemptError>?>(
+                _jobs.TryGetValue(jobId, out var job) ? [.. job.Errors.OrderBy(e => e.Attempt)] : []);
         }
     }
 
@@ -833,6 +847,21 @@ public sealed partial class InMemoryJobStore : IJobStore
         public List<JobEvent> Events { get; } = [];
 
         public void AddEvent(string type, DateTimeOffset at) => Events.Add(new JobEvent(type, at));
+
+        /// <summary>The errors of failed attempts, one per attempt (as the PostgreSQL error table keeps them).</summary>
+        public List<JobAttemptError> Errors { get; } = [];
+
+        /// <summary>Records the error of the attempt that just ended (numbered by the attempts it left), if any.</summary>
+        public void AddError(JobError? error, DateTimeOffset at)
+        {
+            if (error is null)
+            {
+                return;
+            }
+
+            Errors.RemoveAll(e => e.Attempt == Attempts);
+            Errors.Add(new JobAttemptError(Attempts, at, error));
+        }
 
         public Job ToJob() => new()
         {

@@ -163,6 +163,15 @@ public interface IJobStore
     ValueTask<IReadOnlyList<JobEvent>> ListJobEventsAsync(long jobId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The errors recorded for a job's failed attempts (<see cref="JobCompletion.Error"/>, <see cref="RetryJobParams.Error"/>),
+    /// by attempt; empty for a job without any (or that does not exist). <see langword="null"/> when the store keeps no
+    /// errors at all: the PostgreSQL store keeps them only once its opt-in table exists (Procrastinate's schema has no
+    /// place for them), and this default keeps none.
+    /// </summary>
+    ValueTask<IReadOnlyList<JobAttemptError>?> ListJobErrorsAsync(long jobId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<JobAttemptError>?>(null);
+
+    /// <summary>
     /// Jobs deferred, succeeded and failed per minute over the last <paramref name="period"/> of the store's clock,
     /// oldest minute first; minutes without any of these events are left out.
     /// </summary>

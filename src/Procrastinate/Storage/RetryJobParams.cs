@@ -11,4 +11,12 @@ public sealed record RetryJobParams(
     DateTimeOffset RetryAt,
     int? Priority = null,
     string? Queue = null,
-    string? Lock = null);
+    string? Lock = null)
+{
+    /// <summary>
+    /// Why the run that is retried failed, kept by a store that records errors (see
+    /// <see cref="IJobStore.ListJobErrorsAsync"/>); <see langword="null"/> for a retry that follows no run (a failed job
+    /// retried by hand).
+    /// </summary>
+    public JobError? Error { get; init; }
+}

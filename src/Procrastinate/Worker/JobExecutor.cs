@@ -87,6 +87,7 @@ internal sealed class JobExecutor
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // A fault of the worker's own (not of the task): the job fails rather than staying in doing.
+            outcome = FailedByWorker(job, exception);
             WorkerLog.JobEnded(_logger, LogLevel.Error, Call(job), "Error", 0, exception);
             ProcrastinateInstrumentation.EndRun(activity, job, outcome, exception, 0);
         }
@@ -125,9 +126,12 @@ internal sealed class JobExecutor
         return GetRetry(task, job, new WorkerLostException(job.Id, job.WorkerId));
     }
 
-    /// <summary>The outcome of a run the worker itself failed: the job fails.</summary>
-    public JobOutcome FailedByWorker(Job job) =>
-        JobOutcome.Finished(new JobCompletion(job.Id, JobStatus.Failed, _settings.DeleteJobs == DeleteJobsCondition.Always));
+    /// <summary>The outcome of a run the worker itself failed: the job fails, with <paramref name="error"/> when known.</summary>
+    public JobOutcome FailedByWorker(Job job, Exception? error = null) =>
+        JobOutcome.Finished(new JobCompletion(job.Id, JobStatus.Failed, _settings.DeleteJobs == DeleteJobsCondition.Always)
+        {
+            Error = error is null ? null : JobError.From(error),
+        });
 
     private Func<ValueTask<object?>> BuildPipeline(JobContext context, TaskDefinition task)
     {
@@ -174,7 +178,7 @@ internal sealed class JobExecutor
             }
 
             WorkerLog.JobEnded(_logger, LogLevel.Error, Call(job), "Error", seconds, error);
-            return Finish(job, JobStatus.Failed);
+            return Finish(job, JobStatus.Failed, error);
         }
 
         AbortReason? abortReason = error switch
@@ -204,7 +208,7 @@ internal sealed class JobExecutor
         }
 
         WorkerLog.JobEnded(_logger, LogLevel.Error, Call(job), "Error", seconds, error);
-        return Finish(job, JobStatus.Failed);
+        return Finish(job, JobStatus.Failed, error);
     }
 
     private RetryJobParams? GetRetry(TaskDefinition task, Job job, Exception error)
@@ -222,7 +226,7 @@ internal sealed class JobExecutor
             }
 
             var retryAt = decision.ResolveRetryAt(_time.GetUtcNow());
-            return new RetryJobParams(job.Id, retryAt, decision.Priority, decision.Queue, decision.Lock);
+            return new RetryJobParams(job.Id, retryAt, decision.Priority, decision.Queue, decision.Lock) { Error = JobError.From(error) };
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -231,7 +235,7 @@ internal sealed class JobExecutor
         }
     }
 
-    private JobOutcome Finish(Job job, JobStatus status)
+    private JobOutcome Finish(Job job, JobStatus status, Exception? error = null)
     {
         var delete = _settings.DeleteJobs switch
         {
@@ -239,7 +243,7 @@ internal sealed class JobExecutor
             DeleteJobsCondition.Successful => status == JobStatus.Succeeded,
             _ => false,
         };
-        return JobOutcome.Finished(new JobCompletion(job.Id, status, delete));
+        return JobOutcome.Finished(new JobCompletion(job.Id, status, delete) { Error = error is null ? null : JobError.From(error) });
     }
 
     /// <summary>

@@ -240,7 +240,7 @@ internal sealed class OutcomeRecorder
         catch (AlreadyEnqueuedException exception)
         {
             WorkerLog.RetryAlreadyEnqueued(_logger, retry.JobId, exception.QueueingLock);
-            await _store.FinishJobsAsync([new JobCompletion(retry.JobId, JobStatus.Failed, false)], CancellationToken.None)
+            await _store.FinishJobsAsync([new JobCompletion(retry.JobId, JobStatus.Failed, false) { Error = retry.Error }], CancellationToken.None)
                 .ConfigureAwait(false);
         }
     }

@@ -4,11 +4,15 @@ using Npgsql;
 namespace Procrastinate.PostgreSql.Internal;
 
 /// <summary>
-/// Whether the database holds the queue index extension (<see cref="PostgreSqlSchemaManager.QueueIndexName"/>), so
-/// one-queue fetches can use the statement that only that index serves well. Checked on first use and again once
-/// <see cref="RecheckInterval"/> has passed, so running workers follow an index created or dropped meanwhile.
+/// Whether the database holds one of Procrastinate for .NET's opt-in extensions (the queue index, the error table),
+/// which the store uses only when present. Checked on first use and again once <see cref="RecheckInterval"/> has
+/// passed, so running workers follow an extension created or dropped meanwhile.
 /// </summary>
-internal sealed class QueueIndexProbe(ILogger logger)
+/// <param name="logger">Where each change of the answer is logged.</param>
+/// <param name="name">The extension's object, as the log names it.</param>
+/// <param name="presentSql">A statement answering <see langword="true"/> when the object exists and is usable.</param>
+/// <param name="use">What the store does with it, as the log says.</param>
+internal sealed class ExtensionProbe(ILogger logger, string name, string presentSql, string use)
 {
     internal static readonly TimeSpan RecheckInterval = TimeSpan.FromMinutes(1);
 
@@ -24,11 +28,11 @@ internal sealed class QueueIndexProbe(ILogger logger)
             return _present;
         }
 
-        using var command = new NpgsqlCommand(SqlQueries.QueueIndexValid, connection);
+        using var command = new NpgsqlCommand(presentSql, connection);
         var present = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
         if (present != _present || checkedAt == long.MinValue)
         {
-            StoreLog.QueueIndexChecked(logger, PostgreSqlSchemaManager.QueueIndexName, present);
+            StoreLog.ExtensionChecked(logger, name, present, use);
         }
 
         _present = present;
@@ -36,6 +40,6 @@ internal sealed class QueueIndexProbe(ILogger logger)
         return present;
     }
 
-    /// <summary>Checks again on the next fetch (the index was just created in this store's database).</summary>
+    /// <summary>Checks again on the next use (the extension was just created, or found missing, in this store's database).</summary>
     public void Forget() => Interlocked.Exchange(ref _checkedAt, long.MinValue);
 }
