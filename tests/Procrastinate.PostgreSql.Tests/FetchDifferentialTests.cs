@@ -95,19 +95,19 @@ public sealed class FetchDifferentialTests : PostgresTest
             ANALYZE procrastinate_jobs;
             """);
         await using var connection = await Store.DataSource.OpenConnectionAsync();
-        await ExecuteAsync(connection, $"PREPARE fetch_three(character varying[], bigint, integer) AS {SqlQueries.FetchJobsOfQueues(3, 10)}");
+        await PlainSql.ExecuteAsync(connection, $"PREPARE fetch_three(character varying[], bigint, integer) AS {SqlQueries.FetchJobsOfQueues(3, 10)}");
         try
         {
             // Past the five custom plans after which PostgreSQL may switch a prepared statement to its generic plan.
             for (var i = 0; i < 8; i++)
             {
-                await ExecuteAsync(connection, "BEGIN; EXECUTE fetch_three('{mine_0,mine_1,mine_2}', NULL, 10); ROLLBACK");
+                await PlainSql.ExecuteAsync(connection, "BEGIN; EXECUTE fetch_three('{mine_0,mine_1,mine_2}', NULL, 10); ROLLBACK");
             }
 
             foreach (var mode in new[] { "auto", "force_generic_plan", "force_custom_plan" })
             {
-                await ExecuteAsync(connection, $"SET plan_cache_mode = {mode}");
-                var plan = await ExplainAsync(connection, "EXECUTE fetch_three('{mine_0,mine_1,mine_2}', NULL, 10)");
+                await PlainSql.ExecuteAsync(connection, $"SET plan_cache_mode = {mode}");
+                var plan = await PlainSql.ExplainAsync(connection, "EXECUTE fetch_three('{mine_0,mine_1,mine_2}', NULL, 10)");
                 Assert.Contains("Merge Append", plan, StringComparison.Ordinal);
                 Assert.True(CountOf(plan, $"Scan using {PostgreSqlSchemaManager.QueueIndexName}") == 3, plan);
                 Assert.DoesNotContain("Sort Method", plan, StringComparison.Ordinal);
@@ -117,7 +117,7 @@ public sealed class FetchDifferentialTests : PostgresTest
         }
         finally
         {
-            await ExecuteAsync(connection, "RESET plan_cache_mode; DEALLOCATE fetch_three");
+            await PlainSql.ExecuteAsync(connection, "RESET plan_cache_mode; DEALLOCATE fetch_three");
         }
     }
 
@@ -291,29 +291,5 @@ public sealed class FetchDifferentialTests : PostgresTest
         }
 
         return count;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>The plan of a fetch, executed and rolled back.</summary>
-    private static async Task<string> ExplainAsync(NpgsqlConnection connection, string statement)
-    {
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand($"EXPLAIN (ANALYZE, COSTS OFF) {statement}", connection, transaction);
-        var lines = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                lines.Add(reader.GetString(0));
-            }
-        }
-
-        await transaction.RollbackAsync();
-        return string.Join('\n', lines);
     }
 }

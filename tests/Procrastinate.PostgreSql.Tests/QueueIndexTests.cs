@@ -120,26 +120,26 @@ public sealed class QueueIndexTests : PostgresTest
         await FillLikeW5Async();
 
         await using var connection = await Store.DataSource.OpenConnectionAsync();
-        await ExecuteAsync(connection, $"PREPARE fetch_one_queue(character varying[], bigint, integer) AS {SqlQueries.FetchJobs(10, oneQueue: true)}");
+        await PlainSql.ExecuteAsync(connection, $"PREPARE fetch_one_queue(character varying[], bigint, integer) AS {SqlQueries.FetchJobs(10, oneQueue: true)}");
         try
         {
             // Past the five custom plans after which PostgreSQL may switch a prepared statement to its generic plan.
             for (var i = 0; i < 8; i++)
             {
-                await ExecuteAsync(connection, "BEGIN; EXECUTE fetch_one_queue('{default}', NULL, 10); ROLLBACK");
+                await PlainSql.ExecuteAsync(connection, "BEGIN; EXECUTE fetch_one_queue('{default}', NULL, 10); ROLLBACK");
             }
 
             foreach (var mode in new[] { "auto", "force_custom_plan" })
             {
-                await ExecuteAsync(connection, $"SET plan_cache_mode = {mode}");
-                var plan = await ExplainAsync(connection, "EXECUTE fetch_one_queue('{default}', NULL, 10)");
+                await PlainSql.ExecuteAsync(connection, $"SET plan_cache_mode = {mode}");
+                var plan = await PlainSql.ExplainAsync(connection, "EXECUTE fetch_one_queue('{default}', NULL, 10)");
                 Assert.Contains($"Index Scan using {IndexName}", plan, StringComparison.Ordinal);
                 Assert.DoesNotContain("Sort", plan, StringComparison.Ordinal);
             }
         }
         finally
         {
-            await ExecuteAsync(connection, "RESET plan_cache_mode; DEALLOCATE fetch_one_queue");
+            await PlainSql.ExecuteAsync(connection, "RESET plan_cache_mode; DEALLOCATE fetch_one_queue");
         }
     }
 
@@ -149,7 +149,7 @@ public sealed class QueueIndexTests : PostgresTest
         await FillLikeW5Async();
 
         await using var connection = await Store.DataSource.OpenConnectionAsync();
-        var plan = await ExplainAsync(connection, SqlQueries.FetchJobs(100).Replace("$1", "'{default}'", StringComparison.Ordinal)
+        var plan = await PlainSql.ExplainAsync(connection, SqlQueries.FetchJobs(100).Replace("$1", "'{default}'", StringComparison.Ordinal)
             .Replace("$2", "NULL::bigint", StringComparison.Ordinal).Replace("$3", "10", StringComparison.Ordinal));
 
         // What the extension is for: the other queues' waiting jobs are read and thrown away on every fetch.
@@ -216,29 +216,5 @@ public sealed class QueueIndexTests : PostgresTest
         await transaction.RollbackAsync();
         ids.Sort();
         return ids;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>The plan of a fetch, executed and rolled back.</summary>
-    private static async Task<string> ExplainAsync(NpgsqlConnection connection, string statement)
-    {
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand($"EXPLAIN (ANALYZE, COSTS OFF) {statement}", connection, transaction);
-        var lines = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                lines.Add(reader.GetString(0));
-            }
-        }
-
-        await transaction.RollbackAsync();
-        return string.Join('\n', lines);
     }
 }
