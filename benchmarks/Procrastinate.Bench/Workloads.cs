@@ -92,7 +92,24 @@ internal static class Workloads
     {
         const int Batch = 1_000;
         await using var database = await server.CreateDatabaseAsync();
-        await NoOp.BatchDeferAsync([-1, -2]);
+
+        // Warm-up, not measured: the timed part is only 20 calls, so without it the first run of an invocation ran
+        // the batch path in the JIT's first tier (methods move to the optimizing tier after 30 calls, compiled in the
+        // background) and was the slowest. 50 small batches, a pause for that compilation, two full batches (the
+        // statement is prepared at its second use), which a long-running deferrer pays once; then the table is
+        // emptied again, as C2 finds it.
+        for (var warmUp = 0; warmUp < 50; warmUp++)
+        {
+            await NoOp.BatchDeferAsync(Enumerable.Range(0, 20));
+        }
+
+        await Task.Delay(500);
+        for (var warmUp = 0; warmUp < 2; warmUp++)
+        {
+            await NoOp.BatchDeferAsync(Enumerable.Range(0, Batch));
+        }
+
+        await BenchServer.ExecuteAsync(database.ConnectionString, "TRUNCATE procrastinate_jobs CASCADE");
         var load = Machine.LoadAverage();
         var cpu = await CpuProbe.StartAsync(database.ConnectionString);
         var watch = Stopwatch.StartNew();
@@ -104,7 +121,7 @@ internal static class Workloads
         watch.Stop();
         var cpuMetrics = await cpu.StopAsync(count);
         var stored = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'");
-        Check(stored == count + 2, $"expected {count + 2} waiting jobs, found {stored}");
+        Check(stored == count, $"expected {count} waiting jobs, found {stored}");
         return Throughput(count, watch.Elapsed, load, cpuMetrics, $"{stored:N0} jobs stored");
     }
 
