@@ -187,6 +187,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         ValidateCompletions(completions);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters));
+        completions = WithoutRepeatedFenced(completions);
         var queues = parameters.Queues?.Distinct(StringComparer.Ordinal).ToArray();
         return await RunAsync(
             async connection =>
@@ -212,11 +213,14 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 
                         // One batch is one implicit transaction: a failing statement rolls back the whole batch.
                         var batch = new NpgsqlBatch(connection);
+                        var returnsDropped = false;
+                        List<long> dropped = [];
                         await using (batch.ConfigureAwait(false))
                         {
                             if (completions.Count > 0)
                             {
-                                batch.BatchCommands.Add(FinishCommand(completions));
+                                (var finish, returnsDropped) = FinishCommand(completions);
+                                batch.BatchCommands.Add(finish);
                             }
 
                             if (errors is not null)
@@ -231,6 +235,11 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                             var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                             await using (reader.ConfigureAwait(false))
                             {
+                                if (returnsDropped)
+                                {
+                                    dropped = await ReadIdsAsync(reader, cancellationToken).ConfigureAwait(false);
+                                }
+
                                 for (var i = 1; i < batch.BatchCommands.Count; i++)
                                 {
                                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -239,6 +248,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                                 jobs = await Sql.ReadJobsAsync(reader, cancellationToken).ConfigureAwait(false);
                             }
                         }
+
+                        LogDropped(completions, dropped);
 
                         if (_options.StoreTraceContext && jobs.Count > 0)
                         {
@@ -272,7 +283,10 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    /// <remarks>All completions are applied in one statement, all or nothing.</remarks>
+    /// <remarks>
+    /// All completions are applied in one statement, all or nothing, except a worker's own completions whose job no
+    /// longer runs on it (<see cref="JobCompletion.WorkerId"/>): those are dropped with a warning.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">A job does not exist or is neither waiting nor running; nothing changed.</exception>
     public async ValueTask FinishJobsAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken = default)
     {
@@ -282,14 +296,11 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             return;
         }
 
-        await RunAsync(
-            async connection =>
-            {
-                await ExecuteWithErrorsAsync(connection, () => FinishCommand(completions), Failures(completions), cancellationToken)
-                    .ConfigureAwait(false);
-                return true;
-            },
+        completions = WithoutRepeatedFenced(completions);
+        var dropped = await RunAsync(
+            connection => ExecuteWithErrorsAsync(connection, () => FinishCommand(completions), Failures(completions), cancellationToken),
             cancellationToken).ConfigureAwait(false);
+        LogDropped(completions, dropped);
     }
 
     /// <inheritdoc />
@@ -303,22 +314,17 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 
         try
         {
-            await RunAsync(
-                async connection =>
-                {
-                    await ExecuteWithErrorsAsync(
-                        connection,
-                        () => new NpgsqlBatchCommand(SqlQueries.RetryJob)
-                            .With(NpgsqlDbType.Bigint, parameters.JobId)
-                            .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
-                            .With(NpgsqlDbType.Integer, parameters.Priority)
-                            .With(NpgsqlDbType.Varchar, parameters.Queue)
-                            .With(NpgsqlDbType.Varchar, parameters.Lock),
-                        parameters.Error is null ? [] : [(parameters.JobId, parameters.Error)],
-                        cancellationToken).ConfigureAwait(false);
-                    return true;
-                },
+            var dropped = await RunAsync(
+                connection => ExecuteWithErrorsAsync(
+                    connection,
+                    () => RetryCommand(parameters),
+                    parameters.Error is null ? [] : [(parameters.JobId, parameters.Error)],
+                    cancellationToken),
                 cancellationToken).ConfigureAwait(false);
+            if (dropped.Count > 0)
+            {
+                OutcomeFence.Dropped(_logger, "retry", parameters.JobId, parameters.WorkerId!.Value);
+            }
         }
         catch (AlreadyEnqueuedException e) when (e.QueueingLock is null)
         {
@@ -697,33 +703,100 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         }
     }
 
-    /// <summary>The statement that applies <paramref name="completions"/> (at least one), in order.</summary>
-    private static NpgsqlBatchCommand FinishCommand(IReadOnlyList<JobCompletion> completions)
+    /// <summary>
+    /// The statement that applies <paramref name="completions"/> (at least one), in order, and whether its result is the
+    /// ids of the fenced completions it dropped (<see cref="JobCompletion.WorkerId"/>).
+    /// </summary>
+    private static (NpgsqlBatchCommand Command, bool ReturnsDropped) FinishCommand(IReadOnlyList<JobCompletion> completions)
     {
-        if (completions.Count == 1)
+        if (completions is [{ WorkerId: null } single])
         {
-            return new NpgsqlBatchCommand(SqlQueries.FinishJob)
-                .With(NpgsqlDbType.Bigint, completions[0].JobId)
-                .With(NpgsqlDbType.Text, completions[0].Status.ToName())
-                .With(NpgsqlDbType.Boolean, completions[0].Delete);
+            return (new NpgsqlBatchCommand(SqlQueries.FinishJob)
+                .With(NpgsqlDbType.Bigint, single.JobId)
+                .With(NpgsqlDbType.Text, single.Status.ToName())
+                .With(NpgsqlDbType.Boolean, single.Delete), false);
         }
 
         var ids = new long[completions.Count];
         var statuses = new string[completions.Count];
         var deletes = new bool[completions.Count];
+        var workers = new long?[completions.Count];
         var distinct = new HashSet<long>();
         for (var i = 0; i < completions.Count; i++)
         {
             ids[i] = completions[i].JobId;
             statuses[i] = completions[i].Status.ToName();
             deletes[i] = completions[i].Delete;
+            workers[i] = completions[i].WorkerId;
             distinct.Add(ids[i]);
         }
 
-        return new NpgsqlBatchCommand(distinct.Count == ids.Length ? SqlQueries.FinishJobs : SqlQueries.FinishJobsInOrder)
+        return (new NpgsqlBatchCommand(distinct.Count == ids.Length ? SqlQueries.FinishJobs : SqlQueries.FinishJobsInOrder)
             .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, ids)
             .With(NpgsqlDbType.Array | NpgsqlDbType.Text, statuses)
-            .With(NpgsqlDbType.Array | NpgsqlDbType.Boolean, deletes);
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Boolean, deletes)
+            .With(NpgsqlDbType.Array | NpgsqlDbType.Bigint, workers), true);
+    }
+
+    /// <summary>The statement that retries a job (fenced by <see cref="RetryJobParams.WorkerId"/> when set).</summary>
+    private static (NpgsqlBatchCommand Command, bool ReturnsDropped) RetryCommand(RetryJobParams parameters)
+    {
+        var command = new NpgsqlBatchCommand(parameters.WorkerId is null ? SqlQueries.RetryJob : SqlQueries.RetryHeldJob)
+            .With(NpgsqlDbType.Bigint, parameters.JobId)
+            .With(NpgsqlDbType.TimestampTz, parameters.RetryAt.ToUniversalTime())
+            .With(NpgsqlDbType.Integer, parameters.Priority)
+            .With(NpgsqlDbType.Varchar, parameters.Queue)
+            .With(NpgsqlDbType.Varchar, parameters.Lock);
+        return parameters.WorkerId is { } workerId ? (command.With(NpgsqlDbType.Bigint, workerId), true) : (command, false);
+    }
+
+    /// <summary>
+    /// <paramref name="completions"/> without the fenced ones of a job named earlier in the batch, each logged as
+    /// dropped: once the earlier completion ended the job (or was dropped), the job no longer runs on their worker,
+    /// as the in-memory store, which applies a batch in order, finds.
+    /// </summary>
+    private IReadOnlyList<JobCompletion> WithoutRepeatedFenced(IReadOnlyList<JobCompletion> completions)
+    {
+        if (completions.Count < 2 || completions.All(c => c.WorkerId is null))
+        {
+            return completions;
+        }
+
+        var seen = new HashSet<long>();
+        var kept = new List<JobCompletion>(completions.Count);
+        foreach (var completion in completions)
+        {
+            if (!seen.Add(completion.JobId) && completion.WorkerId is { } workerId)
+            {
+                OutcomeFence.Dropped(_logger, "finish", completion.JobId, workerId);
+                continue;
+            }
+
+            kept.Add(completion);
+        }
+
+        return kept;
+    }
+
+    /// <summary>Logs the fenced completions the finish statement dropped (by id: each is there once, see above).</summary>
+    private void LogDropped(IReadOnlyList<JobCompletion> completions, List<long> dropped)
+    {
+        foreach (var id in dropped)
+        {
+            var workerId = completions.First(c => c.JobId == id && c.WorkerId is not null).WorkerId!.Value;
+            OutcomeFence.Dropped(_logger, "finish", id, workerId);
+        }
+    }
+
+    private static async ValueTask<List<long>> ReadIdsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var ids = new List<long>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
     }
 
     private static void Validate(JobToDefer job) => JobRules.Validate(job, nameof(job));
@@ -759,18 +832,19 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="command"/>, then the record of <paramref name="failures"/>, in one batch (one implicit
-    /// transaction). When the error table was dropped since the store found it, runs the command alone: an error is
-    /// never worth a lost outcome.
+    /// transaction); returns the ids of the fenced outcomes the command dropped. When the error table was dropped since
+    /// the store found it, runs the command alone: an error is never worth a lost outcome.
     /// </summary>
-    private async ValueTask ExecuteWithErrorsAsync(
+    private async ValueTask<List<long>> ExecuteWithErrorsAsync(
         NpgsqlConnection connection,
-        Func<NpgsqlBatchCommand> command,
+        Func<(NpgsqlBatchCommand Command, bool ReturnsDropped)> command,
         List<(long JobId, JobError Error)> failures,
         CancellationToken cancellationToken)
     {
         while (true)
         {
-            var batch = new NpgsqlBatch(connection) { BatchCommands = { command() } };
+            var (first, returnsDropped) = command();
+            var batch = new NpgsqlBatch(connection) { BatchCommands = { first } };
             await using (batch.ConfigureAwait(false))
             {
                 if (await ErrorsCommandAsync(connection, failures, cancellationToken).ConfigureAwait(false) is { } errors)
@@ -780,8 +854,23 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
 
                 try
                 {
-                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    return;
+                    if (!returnsDropped)
+                    {
+                        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        return [];
+                    }
+
+                    var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        var dropped = await ReadIdsAsync(reader, cancellationToken).ConfigureAwait(false);
+                        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            // Steps over the error record, so that its errors surface here.
+                        }
+
+                        return dropped;
+                    }
                 }
                 catch (PostgresException e) when (failures.Count > 0 && IsJobErrorTableMissing(e))
                 {

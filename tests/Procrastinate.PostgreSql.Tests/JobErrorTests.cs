@@ -40,6 +40,41 @@ public sealed class JobErrorTests : PostgresTest
         Assert.Equal(2, (await GetJobAsync(id)).Attempts);
     }
 
+    [Theory]
+    [InlineData("batch")]
+    [InlineData("fetch")]
+    [InlineData("retry")]
+    public async Task ADroppedOutcome_RecordsNoError_OnTheRunOfTheWorkerNowHoldingTheJob(string path)
+    {
+        var (id, a) = await StartJobAsync();
+        var (other, _) = await StartJobAsync(Job(queue: "other"));
+        await Store.RetryJobAsync(new RetryJobParams(id, DateTimeOffset.UtcNow.AddSeconds(-1)));
+        var b = await Store.RegisterWorkerAsync();
+        Assert.Single(await Store.FetchJobsAsync(new FetchJobsParams(b, ["default"])));
+        var stale = new JobError("E", "stale", null);
+
+        switch (path)
+        {
+            case "batch":
+                await Store.FinishJobsAsync(
+                [
+                    new JobCompletion(id, JobStatus.Failed, false) { Error = stale, WorkerId = a },
+                    new JobCompletion(other, JobStatus.Failed, false) { Error = new JobError("E", "applied", null), WorkerId = null },
+                ]);
+                break;
+            case "fetch":
+                await Store.FinishAndFetchJobsAsync([new JobCompletion(id, JobStatus.Failed, false) { Error = stale, WorkerId = a }], new FetchJobsParams(a, ["none"]));
+                break;
+            default:
+                await Store.RetryJobAsync(new RetryJobParams(id, DateTimeOffset.UtcNow) { Error = stale, WorkerId = a });
+                break;
+        }
+
+        Assert.Empty((await Store.ListJobErrorsAsync(id))!);
+        Assert.Equal((JobStatus.Doing, (long?)b, 1), ((await GetJobAsync(id)).Status, (await GetJobAsync(id)).WorkerId, (await GetJobAsync(id)).Attempts));
+        Assert.Equal(path == "batch" ? 1 : 0, (await Store.ListJobErrorsAsync(other))!.Count);
+    }
+
     [Fact]
     public async Task SucceededOrDeletedJobs_AndRetriesWithoutAnError_RecordNone_AndRowsGoWithTheirJob()
     {

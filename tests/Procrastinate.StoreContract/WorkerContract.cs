@@ -294,6 +294,97 @@ public abstract class WorkerContract : StoreContract
         Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(second));
     }
 
+    [Fact]
+    public async Task AStaleWorkersOutcome_AfterItsJobWasRecoveredAndTakenByAnother_IsDropped_AndTheNewHoldersApplies()
+    {
+        var (id, a) = await StartJobAsync();
+        await Harness.AdvanceTimeAsync(TimeSpan.FromHours(1));
+        Assert.Equal([id], await RetryStalledIdsAsync());
+        var b = await Store.RegisterWorkerAsync();
+        Assert.Equal([id], await FetchIdsAsync(b));
+        var events = await EventTypesAsync(id);
+
+        // Worker A comes back from its outage with the outcomes of its lost run: none may land on B's run.
+        await Store.FinishJobsAsync([new JobCompletion(id, JobStatus.Succeeded, false) { WorkerId = a }]);
+        await Store.RetryJobAsync(new RetryJobParams(id, DateTimeOffset.UnixEpoch) { WorkerId = a });
+        await Store.FinishJobsAsync([new JobCompletion(id, JobStatus.Failed, true) { WorkerId = a }]);
+        var job = await GetJobAsync(id);
+        Assert.Equal((JobStatus.Doing, (long?)b, 1), (job.Status, job.WorkerId, job.Attempts));
+
+        await Store.FinishJobsAsync([new JobCompletion(id, JobStatus.Succeeded, false) { WorkerId = b }]);
+
+        Assert.Equal((JobStatus.Succeeded, 2), await StatusAndAttemptsAsync(id));
+        Assert.Equal([.. events, "succeeded"], await EventTypesAsync(id));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AStaleOutcomeInABatch_IsDropped_WithoutHoldingBackTheOthers(bool withFetch)
+    {
+        var (recovered, a) = await StartJobAsync(Job(task: "t.recovered"));
+        await Harness.AdvanceTimeAsync(TimeSpan.FromHours(1));
+        var later = (await Harness.NowAsync()).AddHours(1);
+        Assert.Equal(
+            [recovered],
+            (await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30), job => new RetryJobParams(job.Id, later))).Select(r => r.Job.Id));
+        var (live, c) = await StartJobAsync(Job(task: "t.live"));
+        var (second, _) = await StartJobAsync(Job(task: "t.second"));
+        await Store.UpdateHeartbeatAsync(c);
+        IReadOnlyList<JobCompletion> batch =
+        [
+            new JobCompletion(recovered, JobStatus.Succeeded, false) { WorkerId = a },
+            new JobCompletion(live, JobStatus.Failed, false) { WorkerId = c },
+            new JobCompletion(second, JobStatus.Succeeded, false) { WorkerId = c },
+        ];
+
+        if (withFetch)
+        {
+            Assert.Empty(await Store.FinishAndFetchJobsAsync(batch, new FetchJobsParams(c, null)));
+        }
+        else
+        {
+            await Store.FinishJobsAsync(batch);
+        }
+
+        Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(recovered));
+        Assert.Equal((JobStatus.Failed, 1), await StatusAndAttemptsAsync(live));
+        Assert.Equal((JobStatus.Doing, 0), await StatusAndAttemptsAsync(second));
+    }
+
+    [Fact]
+    public async Task AWorkersOutcome_ForAJobItNoLongerHolds_IsDropped_ButForAJobThatLostItsWorkerRow_Applies()
+    {
+        var (orphan, a) = await StartJobAsync(Job(task: "t.orphan"));
+        var (held, b) = await StartJobAsync(Job(task: "t.held"));
+        await Store.UnregisterWorkerAsync(a);
+
+        // Nobody took the orphan since its worker row went: the outcome of its run still applies.
+        await Store.RetryJobAsync(new RetryJobParams(orphan, DateTimeOffset.UnixEpoch) { WorkerId = a });
+        // A worker's outcome for a job another worker holds is dropped; so is one for a job that is gone.
+        await Store.FinishJobsAsync([new JobCompletion(held, JobStatus.Succeeded, false) { WorkerId = a }]);
+        await Store.FinishJobsAsync([new JobCompletion(999_999, JobStatus.Succeeded, false) { WorkerId = a }]);
+        await Store.RetryJobAsync(new RetryJobParams(999_999, DateTimeOffset.UnixEpoch) { WorkerId = a });
+
+        Assert.Equal((JobStatus.Todo, 1), await StatusAndAttemptsAsync(orphan));
+        var job = await GetJobAsync(held);
+        Assert.Equal((JobStatus.Doing, (long?)b, 0), (job.Status, job.WorkerId, job.Attempts));
+    }
+
+    [Fact]
+    public async Task AWorkersOutcomeNamedTwiceInABatch_AppliesOnce()
+    {
+        var (id, a) = await StartJobAsync();
+
+        await Store.FinishJobsAsync(
+        [
+            new JobCompletion(id, JobStatus.Succeeded, false) { WorkerId = a },
+            new JobCompletion(id, JobStatus.Failed, false) { WorkerId = a },
+        ]);
+
+        Assert.Equal((JobStatus.Succeeded, 1), await StatusAndAttemptsAsync(id));
+    }
+
     private async Task<List<long>> RetryStalledIdsAsync() =>
         (await Store.RetryStalledJobsAsync(TimeSpan.FromSeconds(30))).Select(r => r.Job.Id).ToList();
 

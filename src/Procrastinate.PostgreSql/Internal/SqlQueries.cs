@@ -129,6 +129,8 @@ internal static class SqlQueries
 
     public static string RetryJob => Get("retry_job");
 
+    public static string RetryHeldJob => Get("retry_held_job");
+
     public static string CancelJob => Get("cancel_job");
 
     public static string GetJobStatus => Get("get_job_status");

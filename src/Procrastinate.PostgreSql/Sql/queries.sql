@@ -111,14 +111,19 @@ SELECT coalesce((SELECT indisvalid FROM pg_index
 -- deleted, an updated one takes its end status, abort_requested false, and one more attempt if it was running), with
 -- set-based writes instead of one function call per job. A job neither statement touched (missing, or neither
 -- waiting nor running) goes through the contract's function, whose error rolls the whole batch back.
+-- $4 fences a worker's own outcomes (NULL: not fenced): such a job is ended only while it is still running on that
+-- worker, or on no worker (its worker row was removed and nobody took it since). Otherwise stalled-job recovery gave it
+-- back and another worker may hold it: the outcome is dropped, without an error, and its id returned. The fence is in
+-- the writes' own WHERE, so a row another transaction changes meanwhile is checked again at its latest version.
 WITH input AS MATERIALIZED (
-    SELECT t.id, t.status::procrastinate_job_status AS status, t.delete_job
-    FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS t (id, status, delete_job)
+    SELECT t.id, t.status::procrastinate_job_status AS status, t.delete_job, t.worker_id
+    FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::bigint[]) AS t (id, status, delete_job, worker_id)
 ),
 deleted AS (
     DELETE FROM procrastinate_jobs AS j
     USING input AS i
     WHERE i.delete_job AND j.id = i.id AND j.status IN ('todo', 'doing')
+      AND (i.worker_id IS NULL OR (j.status = 'doing' AND (j.worker_id IS NULL OR j.worker_id = i.worker_id)))
     RETURNING j.id
 ),
 updated AS (
@@ -128,16 +133,29 @@ updated AS (
         attempts = CASE WHEN j.status = 'doing' THEN j.attempts + 1 ELSE j.attempts END
     FROM input AS i
     WHERE NOT i.delete_job AND j.id = i.id AND j.status IN ('todo', 'doing')
+      AND (i.worker_id IS NULL OR (j.status = 'doing' AND (j.worker_id IS NULL OR j.worker_id = i.worker_id)))
     RETURNING j.id
 )
-SELECT procrastinate_finish_job_v1(i.id, i.status, i.delete_job)
+SELECT i.id AS dropped_id
 FROM input AS i
-WHERE i.id NOT IN (SELECT id FROM deleted UNION ALL SELECT id FROM updated);
+WHERE i.id NOT IN (SELECT id FROM deleted UNION ALL SELECT id FROM updated)
+  AND CASE WHEN i.worker_id IS NOT NULL THEN true
+           ELSE procrastinate_finish_job_v1(i.id, i.status, i.delete_job) IS NULL -- raises; a void is never NULL
+      END;
 
 -- name: finish_jobs_in_order --
 -- A batch that names a job twice: one function call per job, in order, so the second one fails as it would alone.
-SELECT procrastinate_finish_job_v1(t.id, t.status::procrastinate_job_status, t.delete_job)
-FROM unnest($1::bigint[], $2::text[], $3::boolean[]) WITH ORDINALITY AS t (id, status, delete_job, position)
+-- A completion fenced by worker $4 (see finish_jobs) is the first of its job in the batch (the store drops the later
+-- fenced ones, which could only be dropped here), so the statement's snapshot shows its job as the batch found it; its
+-- id is returned when dropped.
+SELECT t.id AS dropped_id
+FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::bigint[]) WITH ORDINALITY AS t (id, status, delete_job, worker_id, position)
+WHERE CASE WHEN t.worker_id IS NULL
+                OR EXISTS (SELECT 1 FROM procrastinate_jobs AS j
+                           WHERE j.id = t.id AND j.status = 'doing' AND (j.worker_id IS NULL OR j.worker_id = t.worker_id))
+           THEN procrastinate_finish_job_v1(t.id, t.status::procrastinate_job_status, t.delete_job) IS NULL -- never NULL
+           ELSE true
+      END
 ORDER BY t.position;
 
 -- name: finish_job --
@@ -145,6 +163,23 @@ SELECT procrastinate_finish_job_v1($1, $2::text::procrastinate_job_status, $3);
 
 -- name: retry_job --
 SELECT procrastinate_retry_job_v2($1, $2, $3, $4, $5);
+
+-- name: retry_held_job --
+-- retry_job for a worker's own outcome, fenced by worker $6 as finish_jobs fences: the job is locked first, and only
+-- while it is still running on that worker (or on no worker) does the contract's function retry it. Returns the job's
+-- id when the retry was dropped, no row when it was applied (the count reads the function's result, so it always runs).
+WITH held AS MATERIALIZED (
+    SELECT j.id
+    FROM procrastinate_jobs AS j
+    WHERE j.id = $1 AND j.status = 'doing' AND (j.worker_id IS NULL OR j.worker_id = $6)
+    FOR UPDATE OF j
+),
+retried AS MATERIALIZED (
+    SELECT procrastinate_retry_job_v2(held.id, $2, $3, $4, $5) FROM held
+)
+SELECT $1::bigint AS dropped_id
+FROM (SELECT count(*) AS applied FROM retried) AS r
+WHERE r.applied = 0;
 
 -- name: cancel_job --
 SELECT procrastinate_cancel_job_v1($1, $2, $3) AS id;

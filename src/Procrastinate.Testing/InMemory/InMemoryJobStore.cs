@@ -142,7 +142,10 @@ public sealed partial class InMemoryJobStore : IJobStore
     }
 
     /// <inheritdoc />
-    /// <remarks>All completions are applied in one step, all or nothing.</remarks>
+    /// <remarks>
+    /// All completions are applied in one step, all or nothing, except those of a worker whose job no longer runs on it
+    /// (<see cref="JobCompletion.WorkerId"/>), which are dropped with a warning.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">A job does not exist or is neither waiting nor running; nothing changed.</exception>
     public ValueTask FinishJobsAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken = default)
     {
@@ -159,12 +162,20 @@ public sealed partial class InMemoryJobStore : IJobStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
+            // As the PostgreSQL store: a worker's own completion whose job no longer runs on it is left out first.
+            var applied = new List<JobCompletion>(completions.Count);
             var statuses = new Dictionary<long, JobStatus?>();
             foreach (var completion in completions)
             {
-                var status = statuses.TryGetValue(completion.JobId, out var changed)
-                    ? changed
-                    : _jobs.GetValueOrDefault(completion.JobId)?.Status;
+                var row = _jobs.GetValueOrDefault(completion.JobId);
+                var status = statuses.TryGetValue(completion.JobId, out var changed) ? changed : row?.Status;
+                if (completion.WorkerId is { } workerId
+                    && (status is not { } current || !OutcomeFence.Applies(workerId, current, row!.WorkerId)))
+                {
+                    OutcomeFence.Dropped(_logger, "finish", completion.JobId, workerId);
+                    continue;
+                }
+
                 if (status is not (JobStatus.Todo or JobStatus.Doing))
                 {
                     throw new InvalidOperationException(
@@ -172,10 +183,11 @@ public sealed partial class InMemoryJobStore : IJobStore
                 }
 
                 statuses[completion.JobId] = completion.Delete ? null : completion.Status;
+                applied.Add(completion);
             }
 
             var now = Now();
-            foreach (var completion in completions)
+            foreach (var completion in applied)
             {
                 var job = _jobs[completion.JobId];
                 if (completion.Delete)
@@ -208,6 +220,13 @@ public sealed partial class InMemoryJobStore : IJobStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
+            if (parameters.WorkerId is { } workerId
+                && (!_jobs.TryGetValue(parameters.JobId, out var held) || !OutcomeFence.Applies(workerId, held.Status, held.WorkerId)))
+            {
+                OutcomeFence.Dropped(_logger, "retry", parameters.JobId, workerId);
+                return ValueTask.CompletedTask;
+            }
+
             if (!_jobs.TryGetValue(parameters.JobId, out var job) || job.Status is not (JobStatus.Doing or JobStatus.Failed))
             {
                 throw new InvalidOperationException($"Job not found, or neither running nor failed (job id: {parameters.JobId})");

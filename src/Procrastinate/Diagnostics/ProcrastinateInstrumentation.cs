@@ -51,6 +51,12 @@ public static class ProcrastinateInstrumentation
     /// <summary>Runs that ended aborted (counter, <c>{job}</c>).</summary>
     public const string JobsAborted = "procrastinate.jobs.aborted";
 
+    /// <summary>
+    /// Outcomes a store dropped because the job no longer ran on the worker that recorded them (counter,
+    /// <c>{job}</c>): stalled-job recovery had given it back (see <see cref="Storage.JobCompletion.WorkerId"/>).
+    /// </summary>
+    public const string OutcomesDropped = "procrastinate.outcomes.dropped";
+
     /// <summary>How long runs took, by outcome (histogram, seconds).</summary>
     public const string JobDuration = "procrastinate.job.duration";
 
@@ -72,6 +78,8 @@ public static class ProcrastinateInstrumentation
     private static readonly Counter<long> Failed = Meter.CreateCounter<long>(JobsFailed, "{job}", "Runs that failed for good.");
     private static readonly Counter<long> Retried = Meter.CreateCounter<long>(JobsRetried, "{job}", "Runs that failed and were scheduled again.");
     private static readonly Counter<long> Aborted = Meter.CreateCounter<long>(JobsAborted, "{job}", "Runs that ended aborted.");
+    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>(
+        OutcomesDropped, "{job}", "Outcomes dropped: the job no longer ran on the worker that recorded them.");
     private static readonly Histogram<double> RunDuration = Meter.CreateHistogram<double>(JobDuration, "s", "How long runs took.");
     private static readonly Histogram<double> DeferCallDuration = Meter.CreateHistogram<double>(DeferDuration, "s", "How long defer calls took.");
 
@@ -170,6 +178,9 @@ public static class ProcrastinateInstrumentation
         tags.Add("error.type", typeof(WorkerLostException).FullName);
         (status == JobStatus.Todo ? Retried : Failed).Add(1, tags);
     }
+
+    /// <summary>Counts an outcome a store dropped (see <see cref="OutcomesDropped"/>).</summary>
+    internal static void OutcomeDropped() => Dropped.Add(1);
 
     private static void SetCommonTags(Activity activity, string queue, string taskName, string operation, string operationType)
     {

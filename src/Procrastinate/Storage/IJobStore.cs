@@ -43,6 +43,10 @@ public interface IJobStore
     ValueTask<IReadOnlyList<Job>> FetchJobsAsync(FetchJobsParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>Ends jobs as succeeded, failed or aborted (or deletes them), incrementing attempts of running jobs.</summary>
+    /// <remarks>
+    /// A completion with a <see cref="JobCompletion.WorkerId"/> whose job no longer runs on that worker is dropped
+    /// (a warning, no exception), and the rest of the batch is applied.
+    /// </remarks>
     ValueTask FinishJobsAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -71,6 +75,10 @@ public interface IJobStore
     /// Puts a running or failed job back to <see cref="JobStatus.Todo"/> at a new time; a running job whose abort was
     /// requested ends <see cref="JobStatus.Failed"/> instead.
     /// </summary>
+    /// <remarks>
+    /// With a <see cref="RetryJobParams.WorkerId"/> whose job no longer runs on that worker, nothing changes (a
+    /// warning, no exception).
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The job does not exist or is in another status.</exception>
     ValueTask RetryJobAsync(RetryJobParams parameters, CancellationToken cancellationToken = default);
 

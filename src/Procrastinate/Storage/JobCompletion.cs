@@ -11,4 +11,13 @@ public readonly record struct JobCompletion(long JobId, JobStatus Status, bool D
     /// ignored for a deleted job.
     /// </summary>
     public JobError? Error { get; init; }
+
+    /// <summary>
+    /// The worker whose run this is, for a worker recording its own outcome: the completion then applies only while
+    /// the job is still <see cref="JobStatus.Doing"/> on that worker (or on no worker: its worker row was removed and
+    /// nobody took the job since). Otherwise stalled-job recovery gave the job back and it may already run elsewhere,
+    /// so the store drops this completion with a warning, applies the others of the batch, and throws nothing.
+    /// <see langword="null"/> (by hand, the command line, the dashboard): no such check.
+    /// </summary>
+    public long? WorkerId { get; init; }
 }

@@ -19,4 +19,12 @@ public sealed record RetryJobParams(
     /// retried by hand).
     /// </summary>
     public JobError? Error { get; init; }
+
+    /// <summary>
+    /// The worker whose run is retried, for a worker recording its own outcome: the retry then applies only while the
+    /// job is still <see cref="JobStatus.Doing"/> on that worker (or on no worker: its worker row was removed and nobody
+    /// took the job since); otherwise the store drops it with a warning and throws nothing (see
+    /// <see cref="JobCompletion.WorkerId"/>). <see langword="null"/>: no such check.
+    /// </summary>
+    public long? WorkerId { get; init; }
 }

@@ -131,6 +131,7 @@ internal sealed class JobExecutor
         JobOutcome.Finished(new JobCompletion(job.Id, JobStatus.Failed, _settings.DeleteJobs == DeleteJobsCondition.Always)
         {
             Error = error is null ? null : JobError.From(error),
+            WorkerId = job.WorkerId,
         });
 
     private Func<ValueTask<object?>> BuildPipeline(JobContext context, TaskDefinition task)
@@ -226,7 +227,11 @@ internal sealed class JobExecutor
             }
 
             var retryAt = decision.ResolveRetryAt(_time.GetUtcNow());
-            return new RetryJobParams(job.Id, retryAt, decision.Priority, decision.Queue, decision.Lock) { Error = JobError.From(error) };
+            return new RetryJobParams(job.Id, retryAt, decision.Priority, decision.Queue, decision.Lock)
+            {
+                Error = JobError.From(error),
+                WorkerId = job.WorkerId,
+            };
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -243,7 +248,12 @@ internal sealed class JobExecutor
             DeleteJobsCondition.Successful => status == JobStatus.Succeeded,
             _ => false,
         };
-        return JobOutcome.Finished(new JobCompletion(job.Id, status, delete) { Error = error is null ? null : JobError.From(error) });
+        // Fenced by the worker that fetched the job: once stalled-job recovery gave the job back, this outcome is dropped.
+        return JobOutcome.Finished(new JobCompletion(job.Id, status, delete)
+        {
+            Error = error is null ? null : JobError.From(error),
+            WorkerId = job.WorkerId,
+        });
     }
 
     /// <summary>

@@ -9,7 +9,9 @@ namespace Procrastinate;
 /// Records the outcomes of runs in the store, batching the finishes that accumulate while a write is under way.
 /// A write that fails is retried with back-off until it succeeds: a database outage delays outcomes, never loses
 /// them. Only an error the contract calls permanent (the job is gone or no longer running) drops an outcome, and
-/// <see cref="GiveUp"/> (an immediate abort) stops retrying, leaving such jobs to stalled-job recovery.
+/// <see cref="GiveUp"/> (an immediate abort) stops retrying, leaving such jobs to stalled-job recovery. Every outcome is
+/// fenced by the worker that fetched the job (<see cref="JobCompletion.WorkerId"/>): the store drops one whose job
+/// stalled-job recovery gave back meanwhile, so an outcome written late never ends another worker's run.
 /// While sharing is on (<see cref="StartSharing"/>), finishes are left for the fetch loop, which records them in the
 /// same round trip as its next fetch (<see cref="TakeShared"/>); what it cannot record comes back (<see cref="Return"/>).
 /// </summary>
@@ -240,7 +242,7 @@ internal sealed class OutcomeRecorder
         catch (AlreadyEnqueuedException exception)
         {
             WorkerLog.RetryAlreadyEnqueued(_logger, retry.JobId, exception.QueueingLock);
-            await _store.FinishJobsAsync([new JobCompletion(retry.JobId, JobStatus.Failed, false) { Error = retry.Error }], CancellationToken.None)
+            await _store.FinishJobsAsync([new JobCompletion(retry.JobId, JobStatus.Failed, false) { Error = retry.Error, WorkerId = retry.WorkerId }], CancellationToken.None)
                 .ConfigureAwait(false);
         }
     }

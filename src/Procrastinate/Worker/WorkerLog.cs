@@ -126,6 +126,10 @@ internal static partial class WorkerLog
         Message = "Job {JobId} was not retried: a waiting job already holds its queueing lock {QueueingLock}, so this one ends failed")]
     public static partial void RetryAlreadyEnqueued(ILogger logger, long jobId, string? queueingLock);
 
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning,
+        Message = "Dropped the {Operation} of job {JobId} from worker {WorkerId}: the job no longer runs on that worker (stalled-job recovery gave it back; it may run elsewhere)")]
+    public static partial void OutcomeDropped(ILogger logger, string operation, long jobId, long workerId);
+
     [LoggerMessage(EventId = 118, Level = LogLevel.Error,
         Message = "No heartbeat recorded for {SilentSeconds:0.0} s (stalled timeout {StalledSeconds} s): fencing this worker, aborting its {JobCount} running job(s) ({JobIds}) and leaving them to stalled-job recovery, so that they never run twice at once; no job is fetched until the store is back")]
     public static partial void Fenced(ILogger logger, double silentSeconds, double stalledSeconds, int jobCount, string jobIds);
