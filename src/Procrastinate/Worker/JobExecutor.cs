@@ -113,18 +113,15 @@ internal sealed class JobExecutor
     /// <summary>
     /// Whether a job whose run lost its worker (found by stalled-job recovery) runs again: the lost run counts as an
     /// attempt, and the task's strategy is asked about a <see cref="WorkerLostException"/>; <see langword="null"/> fails
-    /// the job. A job of a task this app does not know runs again at once, as before this bound: its budget is unknown
-    /// here (it may be another app's, e.g. a Python worker's).
+    /// the job. A job of a task this app does not know (another app's, e.g. a Python worker's, or a name no registry
+    /// has) has no strategy here, so it is treated as a task without one: the lost run fails it (Procrastinate 3.9 has
+    /// no bound of its own: its recipe retries every stalled job, forever).
     /// </summary>
-    public RetryJobParams? RetryAfterLostWorker(Job job)
-    {
-        if (!_app.Tasks.TryGet(job.TaskName, out var task))
-        {
-            return new RetryJobParams(job.Id, _time.GetUtcNow());
-        }
+    public RetryJobParams? RetryAfterLostWorker(Job job) =>
+        _app.Tasks.TryGet(job.TaskName, out var task) ? GetRetry(task, job, new WorkerLostException(job.Id, job.WorkerId)) : null;
 
-        return GetRetry(task, job, new WorkerLostException(job.Id, job.WorkerId));
-    }
+    /// <summary>Whether this app knows the task named <paramref name="taskName"/>.</summary>
+    public bool KnowsTask(string taskName) => _app.Tasks.TryGet(taskName, out _);
 
     /// <summary>The outcome of a run the worker itself failed: the job fails, with <paramref name="error"/> when known.</summary>
     public JobOutcome FailedByWorker(Job job, Exception? error = null) =>

@@ -52,7 +52,7 @@ public sealed class Worker
         _logger = app.LoggerFactory.CreateLogger("Procrastinate.Worker");
         _running = new RunningJobs(_logger);
         _executor = new JobExecutor(app, _settings, _logger, this);
-        _maintenance = new WorkerMaintenance(_store, _settings, _time, _logger, _running, _identity, _fetchSignal, StopOnUnusableSchema, _executor.RetryAfterLostWorker);
+        _maintenance = new WorkerMaintenance(_store, _settings, _time, _logger, _running, _identity, _fetchSignal, StopOnUnusableSchema, _executor.RetryAfterLostWorker, _executor.KnowsTask);
         _listener = new WorkerListener(_store, _settings, _logger, _running, _fetchSignal, _maintenance);
         _enrolment = new WorkerEnrolment(_store, _settings, _time, _logger, _identity);
         _shutdown = new WorkerShutdown(_settings, _time, _logger, _running, _executor, _identity, _abortingNow.Token);

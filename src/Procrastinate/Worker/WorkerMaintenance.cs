@@ -19,6 +19,7 @@ internal sealed class WorkerMaintenance
     private readonly WakeSignal _fetchSignal;
     private readonly Action<SchemaUnusableException> _schemaUnusable;
     private readonly Func<Job, RetryJobParams?> _retryAfterLostWorker;
+    private readonly Func<string, bool> _knowsTask;
     private int _abortCheckDue;
 
     public WorkerMaintenance(
@@ -30,7 +31,8 @@ internal sealed class WorkerMaintenance
         WorkerIdentity identity,
         WakeSignal fetchSignal,
         Action<SchemaUnusableException> schemaUnusable,
-        Func<Job, RetryJobParams?> retryAfterLostWorker)
+        Func<Job, RetryJobParams?> retryAfterLostWorker,
+        Func<string, bool> knowsTask)
     {
         _store = store;
         _settings = settings;
@@ -41,6 +43,7 @@ internal sealed class WorkerMaintenance
         _fetchSignal = fetchSignal;
         _schemaUnusable = schemaUnusable;
         _retryAfterLostWorker = retryAfterLostWorker;
+        _knowsTask = knowsTask;
     }
 
     /// <summary>
@@ -191,7 +194,8 @@ internal sealed class WorkerMaintenance
 
     /// <summary>
     /// Recovers the stalled jobs: each lost run counts as an attempt against its task's retry strategy (issue 18, item
-    /// 2), so a job whose runs keep killing their worker ends failed instead of looping. Logs one line per job.
+    /// 2), so a job whose runs keep killing their worker ends failed instead of looping; a job of a task this worker does
+    /// not know has no strategy here and ends failed. Logs one line per job.
     /// </summary>
     private async ValueTask SweepStalledJobsAsync(CancellationToken cancellationToken)
     {
@@ -210,6 +214,7 @@ internal sealed class WorkerMaintenance
             {
                 (JobStatus.Todo, _) => "Error, to retry",
                 (_, true) => "Error: its abort was requested",
+                _ when !_knowsTask(job.TaskName) => "Error: its task is unknown to this worker, so it has no retry",
                 _ => "Error: no attempt left, or a waiting job holds its queueing lock",
             };
             var level = status == JobStatus.Todo ? LogLevel.Warning : LogLevel.Error;

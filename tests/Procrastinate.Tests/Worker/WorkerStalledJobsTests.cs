@@ -82,6 +82,26 @@ public class WorkerStalledJobsTests
     }
 
     [Fact]
+    public async Task ALostRunOfATaskThisWorkerDoesNotKnow_FailsTheJob_InsteadOfRequeueingItForever()
+    {
+        var kit = new WorkerTestKit();
+        kit.AddTask("known", _ => { }, new RetryStrategy(maxAttempts: 5));
+        var unknown = await kit.DeferAsync("python_app.tasks.sum");
+        var known = await kit.DeferAsync("known");
+        await TakeWithDeadWorkerAsync(kit.Store, unregister: true, limit: 2);
+
+        await kit.DrainAsync(new WorkerOptions { Queues = ["elsewhere"] });
+
+        // The unknown task has no retry strategy here: its lost run is its last. The known one is retried by its own.
+        var job = await kit.GetJobAsync(unknown);
+        Assert.Equal((JobStatus.Failed, 1), (job.Status, job.Attempts));
+        Assert.Equal((JobStatus.Todo, 1), ((await kit.GetJobAsync(known)).Status, (await kit.GetJobAsync(known)).Attempts));
+        var line = Assert.Single(kit.Logs.Records, r => r.Message.Contains("lost its worker", StringComparison.Ordinal) && r.Message.Contains($"[{unknown}]", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Error, line.Level);
+        Assert.EndsWith("Error: its task is unknown to this worker, so it has no retry", line.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ALostRun_IsWhatTheStrategyIsAskedAbout()
     {
         var kit = new WorkerTestKit();
