@@ -99,7 +99,7 @@ internal static class Ceilings
 
         // finish_jobs ($1 ids, $2 statuses, $3 delete flags, $4 the worker fencing each outcome) as the worker sends it
         // for 10 no-op jobs that succeeded (kept, not deleted); fetch_jobs with the literal LIMIT 10 for a worker of all
-        // queues ($1 NULL, $2 worker id).
+        // queues as the store sends it (SqlQueries.FetchJobsOfAllQueues: no queue condition, $1 unused; $2 worker id).
         var ids = string.Join(", ", Enumerable.Range(0, FetchLimit).Select(i => ":i" + i.ToString(CultureInfo.InvariantCulture)));
         var finish = Parameters(
             SqlQueries.FinishJobs,
@@ -107,7 +107,7 @@ internal static class Ceilings
             ArrayText(Enumerable.Repeat(JobStatus.Succeeded.ToName(), FetchLimit)),
             ArrayText(Enumerable.Repeat("false", FetchLimit)),
             $"ARRAY[{string.Join(", ", Enumerable.Repeat(":worker", FetchLimit))}]");
-        var fetch = Parameters(SqlQueries.FetchJobs(FetchLimit), "NULL", ":worker");
+        var fetch = Parameters(SqlQueries.FetchJobsOfAllQueues(FetchLimit), null, ":worker");
         var script = new StringBuilder();
         for (var i = 0; i < FetchLimit; i++)
         {
@@ -151,15 +151,19 @@ internal static class Ceilings
             ?? throw new SkipException("pgbench was not found (next to the PostgreSQL binaries, nor on PATH; or give --pgbench PATH): no ceiling measured.");
     }
 
-    /// <summary>Replaces <c>$1</c>, <c>$2</c>... of <paramref name="sql"/> by the given texts (pgbench variables or SQL).</summary>
-    private static string Parameters(string sql, params string[] values)
+    /// <summary>
+    /// Replaces <c>$1</c>, <c>$2</c>... of <paramref name="sql"/> by the given texts (pgbench variables or SQL); a
+    /// <see langword="null"/> text stands for a parameter the statement does not use.
+    /// </summary>
+    private static string Parameters(string sql, params string?[] values)
     {
         // From the highest number down, so that $1 never matches the start of $10.
         for (var n = values.Length; n >= 1; n--)
         {
             var parameter = "$" + n.ToString(CultureInfo.InvariantCulture);
-            Workloads.Check(sql.Contains(parameter, StringComparison.Ordinal), $"the statement has no {parameter}");
-            sql = sql.Replace(parameter, values[n - 1], StringComparison.Ordinal);
+            var used = sql.Contains(parameter, StringComparison.Ordinal);
+            Workloads.Check(used == values[n - 1] is not null, $"the statement {(used ? "uses" : "has no")} {parameter}");
+            sql = values[n - 1] is { } value ? sql.Replace(parameter, value, StringComparison.Ordinal) : sql;
         }
 
         Workloads.Check(!sql.Contains('$', StringComparison.Ordinal), "the statement has a parameter left");
