@@ -60,9 +60,17 @@ var worker = new Worker(app, new WorkerOptions
     AdditionalContext = new Dictionary<string, object?> { [BlockingTasks.HangKey] = true },
 });
 var run = worker.RunAsync();
-var id = await worker.Started;
-await Console.Out.WriteLineAsync($"worker {id}");
-await Console.Out.FlushAsync();
+try
+{
+    var id = await worker.Started;
+    await Console.Out.WriteLineAsync($"worker {id}");
+    await Console.Out.FlushAsync();
+}
+catch (OperationCanceledException)
+{
+    // Stopped before it was registered and fetching: RunAsync tells how it ended.
+}
+
 await run;
 await Console.Out.WriteLineAsync($"stopped, {worker.AbandonedJobCount} job(s) left running");
 return worker.AbandonedJobCount > 0 ? 3 : 0;

@@ -67,7 +67,9 @@ public sealed class LostWorkerTests : PostgresTest
                 ["deferred", "started", "deferred_for_retry", "started", "deferred_for_retry", "started", "failed"],
                 (await Database.EventsAsync(id)).Where(e => e != "scheduled"));
 
-            // The survivor ends normally; its log names the lost worker and the failure.
+            // The survivor ends normally once it has started (it recovers the job while it enrols, so the job can be
+            // failed before it fetches); its log names the lost worker and the failure.
+            await survivor.WaitForLineAsync("worker ");
             var code = await survivor.TerminateAsync(ProcessLimit);
             Assert.True(code == 0, $"Exit code {code}. Output:{Environment.NewLine}{survivor.Output}");
             var line = Assert.Single(survivor.Output.Split(Environment.NewLine), l => l.Contains("lost its worker", StringComparison.Ordinal));
