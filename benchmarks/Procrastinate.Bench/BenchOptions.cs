@@ -7,12 +7,12 @@ internal sealed record BenchOptions
 {
     public const string DsnVariable = "PROCRASTINATE_BENCH_DSN";
 
-    public static readonly string[] AllWorkloads = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1", "W7"];
+    public static readonly string[] AllWorkloads = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1", "W7", "C1", "C2", "C3"];
 
     /// <summary>An existing server to use instead of a throwaway cluster.</summary>
     public string? Dsn { get; init; }
 
-    public IReadOnlyList<string> Workloads { get; init; } = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1"];
+    public IReadOnlyList<string> Workloads { get; init; } = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1", "C1", "C2", "C3"];
 
     /// <summary>Ten times smaller workloads, for smoke runs.</summary>
     public bool Quick { get; init; }
@@ -29,6 +29,9 @@ internal sealed record BenchOptions
 
     public bool Help { get; init; }
 
+    /// <summary>The pgbench binary for the ceilings C1 to C3 (default: next to the server binaries, or on PATH).</summary>
+    public string? Pgbench { get; init; }
+
     /// <summary>Scales a job count down for <see cref="Quick"/> runs.</summary>
     public int Scale(int count) => Quick ? Math.Max(1, count / 10) : count;
 
@@ -39,14 +42,18 @@ internal sealed record BenchOptions
 
           --dsn DSN          Use this server (an Npgsql connection string with rights to create databases)
                              instead of a throwaway cluster with default durability; also PROCRASTINATE_BENCH_DSN.
-          --workloads LIST   Comma-separated subset of W1..W7, W5i, W5q, W5a, W3x1M, W3x10M and D1 (default all but W7, which joins with --aot-worker
-                             or --publish-aot-worker).
+          --workloads LIST   Comma-separated subset of W1..W7, W5i, W5q, W5a, W3x1M, W3x10M, D1 and C1..C3 (default all but
+                             W7, which joins with --aot-worker or --publish-aot-worker).
           --quick            Scale job counts down ten times, for a smoke run.
           --runs N           Runs per workload (default 3); each run gets a fresh database.
           --output PATH      Where the JSON goes (default benchmarks/results/latest.json, or
                              benchmarks/results/quick.json with --quick).
           --aot-worker PATH  The published Native AOT worker for W7 (samples/AotWorker, see docs/native-aot.md).
           --publish-aot-worker  Publish samples/AotWorker (Native AOT) for W7 first, when --aot-worker is not given.
+          --pgbench PATH     The pgbench that measures the ceilings C1, C2, C3 (the database side of W1, W2, W3
+                             with no client work; default: next to the PostgreSQL binaries, or on PATH). A ceiling
+                             selected with its workload runs right after each of the workload's runs, and the
+                             table reports the workload as a share of it.
           --help             This text.
         """;
 
@@ -66,6 +73,7 @@ internal sealed record BenchOptions
                 "--output" => options with { Output = Value() },
                 "--aot-worker" => options with { AotWorker = Value() },
                 "--publish-aot-worker" => options with { PublishAotWorker = true },
+                "--pgbench" => options with { Pgbench = Value() },
                 "--help" or "-h" => options with { Help = true },
                 var other => throw new ArgumentException($"Unknown option '{other}'. Try --help."),
             };

@@ -74,14 +74,49 @@ internal sealed class CpuProbe
         return ticks;
     }
 
-    private static long? ReadTicks(int pid)
+    /// <summary>
+    /// The CPU time of the server's backends that ended since <paramref name="before"/> (from
+    /// <see cref="EndedBackendTicksAsync"/>), per job: the postmaster's children's times, which grow when it reaps a
+    /// backend. Measures a pgbench run's backend, which starts and ends within the run; any other backend that ended
+    /// meanwhile (an autovacuum worker) counts too. <see langword="null"/> when /proc does not show the postmaster.
+    /// </summary>
+    public static async Task<double?> EndedBackendsCpuPerJobAsync(string connectionString, long? before, int jobs)
+    {
+        var after = await EndedBackendTicksAsync(connectionString);
+        return before is null || after is null ? null : (after - before) / TicksPerSecond * 1e6 / jobs;
+    }
+
+    /// <summary>The CPU ticks of the postmaster's ended children (cutime + cstime), through this connection's backend.</summary>
+    public static async Task<long?> EndedBackendTicksAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var backend = (int)(await command.ExecuteScalarAsync())!;
+        if (ReadFields(backend) is not { } fields)
+        {
+            return null;
+        }
+
+        // Field 4 is the parent (the postmaster); its fields 16 and 17 are its reaped children's user and system times.
+        var postmaster = int.Parse(fields[1], CultureInfo.InvariantCulture);
+        return ReadFields(postmaster) is { } parent
+            ? long.Parse(parent[13], CultureInfo.InvariantCulture) + long.Parse(parent[14], CultureInfo.InvariantCulture)
+            : null;
+    }
+
+    private static long? ReadTicks(int pid) =>
+        ReadFields(pid) is { } fields
+            ? long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)
+            : null;
+
+    /// <summary>The fields of /proc/PID/stat after the parenthesised command name (index 0 is field 3, the state).</summary>
+    private static string[]? ReadFields(int pid)
     {
         try
         {
-            // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (IOException)
         {

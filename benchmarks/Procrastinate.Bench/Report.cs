@@ -64,11 +64,25 @@ internal static class Report
                 }
             }
 
+            if (CeilingShare(result, results) is { } share)
+            {
+                figure += $"; **{share.Percent:F0} % of its ceiling {share.Ceiling}**";
+            }
+
             var loads = string.Join(" · ", result.Runs.Select(r => r.LoadAverage));
             text.AppendLine(CultureInfo.InvariantCulture, $"| {workload.Id} | {workload.Title} | {figure} | {workload.Target} | {loads} |");
         }
 
         return text.ToString();
+    }
+
+    /// <summary>A workload's median jobs/s as a share of its ceiling's (C1 to C3), both measured in this invocation.</summary>
+    private static (string Ceiling, double Percent)? CeilingShare(WorkloadResult result, IReadOnlyList<WorkloadResult> results)
+    {
+        var ceiling = results.FirstOrDefault(r => r.Workload.CeilingOf == result.Workload.Id && r.Runs.Count > 0);
+        return ceiling is null || result.Runs.Count == 0
+            ? null
+            : (ceiling.Workload.Id, 100 * result.Summaries["jobs_per_s"].Median / ceiling.Summaries["jobs_per_s"].Median);
     }
 
     public static async Task WriteJsonAsync(string path, Machine machine, IReadOnlyList<WorkloadResult> results, BenchOptions options, DateTimeOffset startedAt)
@@ -92,13 +106,13 @@ internal static class Report
                 ["server"] = machine.ThrowawayServer ? "throwaway local cluster" : "given DSN",
                 ["settings"] = new JsonObject(machine.PostgresSettings.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
             },
-            ["workloads"] = new JsonArray([.. results.Select(ToJson)]),
+            ["workloads"] = new JsonArray([.. results.Select(r => ToJson(r, results))]),
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
     }
 
-    private static JsonObject ToJson(WorkloadResult result)
+    private static JsonObject ToJson(WorkloadResult result, IReadOnlyList<WorkloadResult> results)
     {
         var node = new JsonObject
         {
@@ -118,6 +132,12 @@ internal static class Report
             ["min"] = Math.Round(s.Value.Min, 3),
             ["max"] = Math.Round(s.Value.Max, 3),
         })));
+        if (CeilingShare(result, results) is { } share)
+        {
+            node["ceiling"] = share.Ceiling;
+            node["percent_of_ceiling"] = Math.Round(share.Percent, 1);
+        }
+
         node["runs"] = new JsonArray([.. result.Runs.Select(r => (JsonNode)new JsonObject
         {
             ["metrics"] = new JsonObject(r.Metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Math.Round(m.Value, 3)))),

@@ -193,8 +193,11 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
             async connection =>
             {
                 // A set of queues (not all of them): the queue index, when there, gives each queue's jobs in order, so
-                // the fetch reads those queues only (queries.sql). All queues: the contract's priority index already does.
-                var fetch = queues is { Length: > 0 and <= SqlQueries.MaxIndexedQueues }
+                // the fetch reads those queues only (queries.sql). All queues: the contract's priority index already
+                // does, through a statement without the queue condition (see SqlQueries.FetchJobsOfAllQueues).
+                var fetch = queues is null
+                    ? SqlQueries.FetchJobsOfAllQueues(parameters.Limit)
+                    : queues is { Length: > 0 and <= SqlQueries.MaxIndexedQueues }
                             && await _queueIndex.IsPresentAsync(connection, cancellationToken).ConfigureAwait(false)
                     ? queues.Length == 1
                         ? SqlQueries.FetchJobs(parameters.Limit, oneQueue: true)

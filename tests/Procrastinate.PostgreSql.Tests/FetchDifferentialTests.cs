@@ -124,6 +124,7 @@ public sealed class FetchDifferentialTests : PostgresTest
     /// <summary>The statement the store sends for these queues, with or without the queue index.</summary>
     private static string StatementFor(string[]? queues, int limit, bool withIndex) => queues switch
     {
+        null => SqlQueries.FetchJobsOfAllQueues(limit),
         { Length: 1 } when withIndex => SqlQueries.FetchJobs(limit, oneQueue: true),
         { Length: > 1 and <= SqlQueries.MaxIndexedQueues } when withIndex => SqlQueries.FetchJobsOfQueues(queues.Length, limit),
         _ => SqlQueries.FetchJobs(limit),

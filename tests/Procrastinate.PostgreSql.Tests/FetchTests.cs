@@ -78,10 +78,62 @@ public sealed class FetchTests : PostgresTest
             }
         }
 
+        await using (var reset = new NpgsqlCommand("RESET plan_cache_mode; DEALLOCATE fetch_small", connection))
+        {
+            await reset.ExecuteNonQueryAsync();
+        }
+
         var text = string.Join('\n', plan);
         Assert.Contains("Index Scan using procrastinate_jobs_priority_idx_v1", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Sort", text, StringComparison.Ordinal);
         Assert.Contains("LIMIT 10", SqlQueries.FetchJobs(10), StringComparison.Ordinal);
         Assert.Contains("LIMIT $3", SqlQueries.FetchJobs(100), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FetchOfAllQueues_KeepsAGenericPlan_WhenTheTableHoldsManyQueues()
+    {
+        // With many queues in the statistics, the contract's form (queue condition with its NULL case) is estimated to
+        // match few waiting jobs in a generic plan, so PostgreSQL planned it anew at each call (W5a in
+        // benchmarks/README.md). The all-queues form has no such condition and runs on its generic plan after the
+        // five custom ones PostgreSQL always tries first.
+        await Database.ExecuteAsync("""
+            INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, attempts)
+            SELECT 'q_' || (i % 100), 'finished', '{}', 'succeeded', 1 FROM generate_series(1, 20000) AS i;
+            INSERT INTO procrastinate_jobs (queue_name, task_name, args)
+            SELECT 'q_' || (i % 100), 'waiting', '{}' FROM generate_series(1, 2000) AS i;
+            ANALYZE procrastinate_jobs;
+            """);
+
+        Assert.Equal((0, 10), await PlansAsync(SqlQueries.FetchJobs(10)));
+        var (generic, custom) = await PlansAsync(SqlQueries.FetchJobsOfAllQueues(10));
+        Assert.Equal(5, custom);
+        Assert.Equal(5, generic);
+        Assert.DoesNotContain("candidate.queue_name", SqlQueries.FetchJobsOfAllQueues(10), StringComparison.Ordinal);
+        Assert.Contains("LIMIT $3", SqlQueries.FetchJobsOfAllQueues(100), StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs <paramref name="statement"/> prepared, ten times for all queues (rolled back): its generic and custom plans.</summary>
+    private async Task<(long Generic, long Custom)> PlansAsync(string statement)
+    {
+        await using var connection = await Store.DataSource.OpenConnectionAsync();
+        // Pooled connections keep their settings (another test forces generic plans): the server's own choice here.
+        await PlainSql.ExecuteAsync(connection, $"SET plan_cache_mode = auto; PREPARE fetch_all (character varying[], bigint, integer) AS {statement}");
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await PlainSql.ExecuteAsync(connection, "BEGIN; EXECUTE fetch_all(NULL, NULL, 10); ROLLBACK");
+            }
+
+            await using var plans = new NpgsqlCommand("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'fetch_all'", connection);
+            await using var reader = await plans.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        }
+        finally
+        {
+            await PlainSql.ExecuteAsync(connection, "DEALLOCATE fetch_all");
+        }
     }
 }

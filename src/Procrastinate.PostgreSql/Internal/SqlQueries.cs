@@ -27,6 +27,16 @@ internal static class SqlQueries
             "candidate.queue_name = ANY ($1::character varying[])")
         .ReplaceOnce("ORDER BY candidate.priority DESC, candidate.id ASC", "ORDER BY candidate.queue_name, candidate.priority DESC, candidate.id ASC"));
 
+    /// <summary>
+    /// <c>fetch_jobs</c> for a worker of all queues: without the queue condition, which is true when <c>$1</c> is
+    /// <see langword="null"/>. With the condition, a generic plan cannot know that <c>$1</c> is null and estimates the
+    /// share of waiting jobs in the (unknown) queues from the table's statistics: once the table holds many queues, that
+    /// share is small, the generic plan looks dearer than the custom ones, and PostgreSQL plans the statement anew at
+    /// every call (W5a in benchmarks/README.md). <c>$1</c> stays a parameter of the statement, unused.
+    /// </summary>
+    private static readonly Lazy<string> AllQueuesFetch = new(() => Get("fetch_jobs")
+        .ReplaceOnce("      AND ($1::character varying[] IS NULL OR candidate.queue_name = ANY ($1::character varying[]))\n", string.Empty));
+
     /// <summary>The statements of <see cref="FetchJobsOfQueues"/>, by number of queues and limit (0: the parameter).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Queues, int Limit), string> QueueSetFetches = new();
 
@@ -36,6 +46,8 @@ internal static class SqlQueries
     private static readonly Lazy<string[]> FetchJobsByLimit = new(() => ByLimit(Get("fetch_jobs")));
 
     private static readonly Lazy<string[]> OneQueueFetchByLimit = new(() => ByLimit(OneQueueFetch.Value));
+
+    private static readonly Lazy<string[]> AllQueuesFetchByLimit = new(() => ByLimit(AllQueuesFetch.Value));
 
     public static IReadOnlyDictionary<string, string> Statements => All.Value;
 
@@ -70,6 +82,13 @@ internal static class SqlQueries
         var (byLimit, general) = oneQueue ? (OneQueueFetchByLimit, OneQueueFetch.Value) : (FetchJobsByLimit, Get("fetch_jobs"));
         return limit is > 0 and <= MaxLiteralFetchLimit ? byLimit.Value[limit] : general;
     }
+
+    /// <summary>
+    /// <c>fetch_jobs</c> for a worker of all queues (parameters as <see cref="FetchJobs"/>, <c>$1</c> null and unused):
+    /// the same jobs in the same order, with a generic plan PostgreSQL keeps however many queues the table holds.
+    /// </summary>
+    public static string FetchJobsOfAllQueues(int limit) =>
+        limit is > 0 and <= MaxLiteralFetchLimit ? AllQueuesFetchByLimit.Value[limit] : AllQueuesFetch.Value;
 
     /// <summary>
     /// The most queues a worker may listen to for <see cref="FetchJobsOfQueues"/>; a worker of more queues fetches with

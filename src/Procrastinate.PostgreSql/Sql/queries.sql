@@ -62,6 +62,9 @@ END AS id;
 -- procrastinate_fetch_job_v2), and only the worker's own queues are read. Each branch ends with a LIMIT that is never
 -- reached, computed by a sub-select so that the planner cannot see it: without a LIMIT it plans the branch as read
 -- to the end, and then sorts the queue's whole backlog instead of walking the index.
+-- For a worker of all queues ($1 NULL) it sends this statement without the queue condition
+-- (SqlQueries.FetchJobsOfAllQueues): a generic plan cannot see that $1 is NULL, and on a table of many queues it
+-- estimated the condition selective, so PostgreSQL kept planning the statement anew at every call.
 WITH picked AS (
     SELECT candidate.id
     FROM procrastinate_jobs AS candidate

@@ -29,7 +29,9 @@ internal sealed class JobThreads : IDisposable
     /// <summary>Starts <paramref name="run"/> on a job thread; the task completes with the task it returns.</summary>
     public Task Run(Func<Task> run)
     {
-        var started = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Its one continuation is Unwrap's, which only hooks the returned task up: run inline, not as a thread-pool item
+        // per job.
+        var started = new TaskCompletionSource<Task>();
         Post(() =>
         {
             try
