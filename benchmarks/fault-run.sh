@@ -10,6 +10,10 @@
 # (15, must exceed the stalled timeout), FAULT_HEARTBEAT_MS (1000; the test worker's stalled timeout is ten heartbeats
 # and its fence five and a half), FAULT_LONG_JOB_MS (20000), FAULT_LONG_JOBS (6), FAULT_BATCH (4 short jobs deferred
 # every 0.25 s), FAULT_CONCURRENCY (4 per worker), FAULT_KEEP=1 keeps the working directory.
+# The issue's scale (a 40 s outage against a 30 s stalled timeout, twenty 60 s jobs, 2,000-3,000 jobs in all, about
+# 8 minutes); the concurrency leaves room beside the long jobs, which the script waits to see all running:
+#   FAULT_HEARTBEAT_MS=3000 FAULT_OUTAGE_SECONDS=40 FAULT_LONG_JOB_MS=60000 FAULT_LONG_JOBS=20 \
+#   FAULT_CONCURRENCY=12 FAULT_SETTLE_SECONDS=60 benchmarks/fault-run.sh
 # Exit code: 0 when nothing was lost and no job ran twice at once, 1 otherwise, 2 when the run itself failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
