@@ -14,6 +14,12 @@ internal sealed class FetchLoop
     /// <summary>How many finishes one fetch records at most (the recorder writes the rest).</summary>
     private const int MaxFinishesPerFetch = 100;
 
+    /// <summary>
+    /// How long a fetch for some of the slots waits, at most, for the jobs still starting to end or yield their thread
+    /// (see <see cref="RunAsync"/>).
+    /// </summary>
+    private static readonly TimeSpan MaxStartingWait = TimeSpan.FromMilliseconds(2);
+
     private readonly IJobStore _store;
     private readonly WorkerSettings _settings;
     private readonly TimeProvider _time;
@@ -71,6 +77,7 @@ internal sealed class FetchLoop
         var takeFinishes = true;
         var fetchFailed = false;
         var coalesced = false;
+        long? startingWaitSince = null;
         var fenced = false;
         while (!stop.IsCancellationRequested)
         {
@@ -109,7 +116,22 @@ internal sealed class FetchLoop
                     continue;
                 }
 
+                if (free < concurrency && _jobThreads.Starting > 0)
+                {
+                    // Jobs just handed to their threads have not yet ended or yielded: those that end at once (short
+                    // jobs) free their slot within microseconds, and waiting for them makes one fetch of a full batch
+                    // instead of several partial ones. Bounded, for a job whose synchronous part takes long.
+                    startingWaitSince ??= _time.GetTimestamp();
+                    var left = MaxStartingWait - _time.GetElapsedTime(startingWaitSince.Value);
+                    if (left > TimeSpan.Zero)
+                    {
+                        await _fetchSignal.WaitAsync(left, _time, stop).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+
                 coalesced = false;
+                startingWaitSince = null;
                 if (fetchFailed && await FindJobsOfFailedFetchesAsync(workerId).ConfigureAwait(false) is { } taken)
                 {
                     fetchFailed = taken.Count > free;

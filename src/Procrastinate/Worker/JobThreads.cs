@@ -16,15 +16,28 @@ internal sealed class JobThreads : IDisposable
     private readonly Queue<Action> _queue = new();
     private readonly int _max;
     private readonly string _name;
+    private readonly Action _startEnded;
+    private int _starting;
     private int _threads;
     private int _idle;
+    private int _waking;
     private bool _completed;
 
-    public JobThreads(int max, string workerName)
+    /// <param name="max">The most threads (the worker's concurrency).</param>
+    /// <param name="workerName">Names the threads.</param>
+    /// <param name="startEnded">Called each time a start's synchronous part has returned (see <see cref="Starting"/>).</param>
+    public JobThreads(int max, string workerName, Action startEnded)
     {
         _max = max;
         _name = "Procrastinate job thread (" + workerName + ")";
+        _startEnded = startEnded;
     }
+
+    /// <summary>
+    /// Starts posted and not yet returned: waiting for a thread, or running the synchronous part of their job (a job that
+    /// ends without yielding ends there). Each such job will, soon or late, either end or yield its thread.
+    /// </summary>
+    public int Starting => Volatile.Read(ref _starting);
 
     /// <summary>Starts <paramref name="run"/> on a job thread; the task completes with the task it returns.</summary>
     public Task Run(Func<Task> run)
@@ -32,17 +45,31 @@ internal sealed class JobThreads : IDisposable
         // Its one continuation is Unwrap's, which only hooks the returned task up: run inline, not as a thread-pool item
         // per job.
         var started = new TaskCompletionSource<Task>();
-        Post(() =>
+        Interlocked.Increment(ref _starting);
+        try
         {
-            try
+            Post(() =>
             {
-                started.SetResult(run());
-            }
-            catch (Exception exception)
-            {
-                started.SetException(exception);
-            }
-        });
+                try
+                {
+                    started.SetResult(run());
+                }
+                catch (Exception exception)
+                {
+                    started.SetException(exception);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _starting);
+                    _startEnded();
+                }
+            });
+        }
+        catch (ObjectDisposedException)
+        {
+            Interlocked.Decrement(ref _starting);
+            throw;
+        }
         return started.Task.Unwrap();
     }
 
@@ -62,34 +89,64 @@ internal sealed class JobThreads : IDisposable
         {
             ObjectDisposedException.ThrowIf(_completed, this);
             _queue.Enqueue(action);
-
-            // An idle thread counts as idle until it has woken up and taken its start: compare the queued starts with
-            // the idle threads, not just whether one is idle.
-            if (_queue.Count <= _idle)
+            if (WakeOneIfNoneWaking())
             {
-                Monitor.Pulse(_queue);
                 return;
             }
-
-            if (_threads >= _max)
-            {
-                // Every thread is busy with a job that is about to yield or end: the start waits for one.
-                return;
-            }
-
-            _threads++;
         }
 
-        new Thread(Loop) { IsBackground = true, Name = _name }.Start();
+        StartThread();
     }
+
+    /// <summary>
+    /// Under the lock, with starts queued: unless a thread is already on its way to take one (it passes the baton on when
+    /// it takes its start, see <see cref="Loop"/>), wakes an idle thread. Returns false when a new thread must be started
+    /// instead (counted already). One wake-up at a time, not one per start: the threads already awake run short jobs one
+    /// after the other, while blocking ones still each get a thread, one wake-up after the other.
+    /// </summary>
+    private bool WakeOneIfNoneWaking()
+    {
+        if (_waking > 0)
+        {
+            return true;
+        }
+
+        if (_idle > 0)
+        {
+            _waking++;
+            Monitor.Pulse(_queue);
+            return true;
+        }
+
+        if (_threads >= _max)
+        {
+            // Every thread is busy with a job that is about to yield or end: the start waits for one.
+            return true;
+        }
+
+        _threads++;
+        _waking++;
+        return false;
+    }
+
+    private void StartThread() => new Thread(Loop) { IsBackground = true, Name = _name }.Start();
 
     private void Loop()
     {
+        // A thread starts as one on its way to a start (counted in _waking by whoever started it).
+        var waking = true;
         while (true)
         {
             Action action;
+            var startAnother = false;
             lock (_queue)
             {
+                if (waking)
+                {
+                    _waking--;
+                    waking = false;
+                }
+
                 while (_queue.Count == 0)
                 {
                     if (_completed)
@@ -101,9 +158,23 @@ internal sealed class JobThreads : IDisposable
                     _idle++;
                     Monitor.Wait(_queue);
                     _idle--;
+
+                    // Woken by a pulse, which counted this thread as on its way (or by Dispose's PulseAll).
+                    if (_waking > 0)
+                    {
+                        _waking--;
+                    }
                 }
 
                 action = _queue.Dequeue();
+
+                // More starts wait: hand the baton on before running this one, which may block.
+                startAnother = _queue.Count > 0 && !WakeOneIfNoneWaking();
+            }
+
+            if (startAnother)
+            {
+                StartThread();
             }
 
             action();
