@@ -42,16 +42,13 @@ internal sealed class BenchServer : IAsyncDisposable
     /// With <paramref name="cached"/>, the template outlives this invocation: it is named after the key and a hash of
     /// the schema this build applies, found again by the next invocation on the same server (<c>--dsn</c>; a throwaway
     /// cluster goes away with its templates), and cloned by copying its files (<c>STRATEGY = FILE_COPY</c>), which
-    /// for a large template is faster than writing it to the WAL.
+    /// for a large template is faster than writing it to the WAL (every clone is made that way, see <see cref="CloneAsync"/>).
     /// </remarks>
     public async Task<BenchDatabase> CreateDatabaseAsync(string templateKey = "schema", Func<string, Task>? fill = null, bool cached = false)
     {
         if (cached)
         {
-            var fixture = await CachedTemplateAsync(templateKey, fill);
-            var run = $"bench_run_{_suffix}_{++_databases}";
-            await ExecuteAsync(_server.ConnectionString, $"CREATE DATABASE \"{run}\" TEMPLATE \"{fixture}\" STRATEGY = FILE_COPY");
-            return new BenchDatabase(this, run, _server.GetConnectionString(run));
+            return await CloneAsync(await CachedTemplateAsync(templateKey, fill));
         }
 
         if (!_templates.TryGetValue(templateKey, out var template))
@@ -73,9 +70,20 @@ internal sealed class BenchServer : IAsyncDisposable
             NpgsqlConnection.ClearAllPools();
         }
 
-        var name = $"bench_run_{_suffix}_{++_databases}";
-        var runConnectionString = await _server.CreateDatabaseAsync(name, template);
-        return new BenchDatabase(this, name, runConnectionString);
+        return await CloneAsync(template);
+    }
+
+    /// <summary>
+    /// A run's database, cloned from <paramref name="template"/> by copying its files (<c>STRATEGY = FILE_COPY</c>).
+    /// That strategy checkpoints first, so a run never starts with the dirty buffers of the runs and fixtures before
+    /// it (which it would otherwise write out itself, within its timing); and a large template is copied without being
+    /// written to the WAL.
+    /// </summary>
+    private async Task<BenchDatabase> CloneAsync(string template)
+    {
+        var run = $"bench_run_{_suffix}_{++_databases}";
+        await ExecuteAsync(_server.ConnectionString, $"CREATE DATABASE \"{run}\" TEMPLATE \"{template}\" STRATEGY = FILE_COPY");
+        return new BenchDatabase(this, run, _server.GetConnectionString(run));
     }
 
     public Task DropDatabaseAsync(string name) => _server.DropDatabaseAsync(name);
@@ -87,7 +95,7 @@ internal sealed class BenchServer : IAsyncDisposable
     private async Task<string> CachedTemplateAsync(string key, Func<string, Task>? fill)
     {
         var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            PostgreSqlSchemaManager.GetSchemaSql() + PostgreSqlSchemaManager.GetQueueIndexSql() + key)))[..10].ToLowerInvariant();
+            PostgreSqlSchemaManager.GetSchemaSql() + PostgreSqlSchemaManager.OwnObjectsSql() + key)))[..10].ToLowerInvariant();
         var name = $"bench_fixture_{key}_{hash}";
         await using (var connection = new NpgsqlConnection(_server.ConnectionString))
         {

@@ -55,7 +55,8 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _listenerLogger = loggerFactory.CreateLogger("Procrastinate.PostgreSql.Listener");
         _logger = loggerFactory.CreateLogger("Procrastinate.PostgreSql");
-        _queueIndex = new ExtensionProbe(_logger, PostgreSqlSchemaManager.QueueIndexName, SqlQueries.QueueIndexValid, "one-queue fetches use it");
+        _queueIndex = new ExtensionProbe(
+            _logger, PostgreSqlSchemaManager.QueueIndexName, SqlQueries.OwnIndexValid, "one-queue fetches use it", nameIsParameter: true);
         _jobErrors = new ExtensionProbe(_logger, StoreConnections.JobErrorTable, SqlQueries.JobErrorsPresent, "failed attempts record their error in it");
         Schema = new PostgreSqlSchemaManager(_connections, _queueIndex, _jobErrors);
     }

@@ -16,6 +16,20 @@ public sealed class PostgreSqlSchemaManager
     /// </summary>
     public const string QueueIndexName = "procrastinate_dotnet_jobs_queue_todo_idx";
 
+    /// <summary>
+    /// The name of Procrastinate for .NET's worker index (one of the objects <see cref="ApplyOwnObjectsAsync"/> adds):
+    /// each worker's jobs, which removing a worker (it unregisters, or is pruned as stalled) looks up through the
+    /// contract's foreign key, and would otherwise find by reading the whole jobs table.
+    /// </summary>
+    public const string WorkerIndexName = "procrastinate_dotnet_jobs_worker_idx";
+
+    /// <summary>Our own indexes, in the order they are created: each a name and its SQL file (one statement).</summary>
+    private static readonly (string Name, string Resource)[] OwnIndexes =
+    [
+        (QueueIndexName, "extensions/queue_index.sql"),
+        (WorkerIndexName, "extensions/worker_index.sql"),
+    ];
+
     private readonly StoreConnections _connections;
     private readonly ExtensionProbe _queueIndex;
     private readonly ExtensionProbe _jobErrors;
@@ -55,8 +69,8 @@ public sealed class PostgreSqlSchemaManager
 
     /// <summary>
     /// Creates the schema in one transaction (nothing is left half-created on failure): Procrastinate 3.9's contract,
-    /// then Procrastinate for .NET's own objects that fast fetching needs (<see cref="QueueIndexName"/>; see
-    /// <see cref="ApplyOwnObjectsAsync"/>), which Python Procrastinate never names. When the store was given a schema
+    /// then Procrastinate for .NET's own objects that keep fetching and worker removal fast (<see cref="QueueIndexName"/>,
+    /// <see cref="WorkerIndexName"/>; see <see cref="ApplyOwnObjectsAsync"/>), which Python Procrastinate never names. When the store was given a schema
     /// name, that PostgreSQL schema is created first if missing.
     /// </summary>
     /// <exception cref="ProcrastinateException">The schema is already applied, or the server is unreachable.</exception>
@@ -90,8 +104,9 @@ public sealed class PostgreSqlSchemaManager
                 }
 
                 // Our own objects too: on the empty table just created, a plain build inside the transaction.
-                using (var own = new NpgsqlCommand(QueueIndexSqlInTransaction(), connection, transaction))
+                foreach (var (name, _) in OwnIndexes)
                 {
+                    using var own = new NpgsqlCommand(OwnIndexSqlInTransaction(name), connection, transaction);
                     await own.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -162,52 +177,34 @@ public sealed class PostgreSqlSchemaManager
     /// <exception cref="ProcrastinateException">The schema is not applied, or the server is unreachable.</exception>
     public async Task ApplyQueueIndexAsync(CancellationToken cancellationToken = default)
     {
-        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        try
         {
-            try
-            {
-                using (var valid = new NpgsqlCommand(SqlQueries.QueueIndexValid, connection))
-                {
-                    if (await valid.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
-                    {
-                        return;
-                    }
-                }
-
-                // IF NOT EXISTS would keep an invalid leftover, which the planner never uses.
-                using (var drop = new NpgsqlCommand($"DROP INDEX CONCURRENTLY IF EXISTS {SqlIdentifier.Quote(QueueIndexName)}", connection) { CommandTimeout = 0 })
-                {
-                    await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                using (var create = new NpgsqlCommand(GetQueueIndexSql(), connection) { CommandTimeout = 0 })
-                {
-                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (PostgresException e) when (_connections.Translate(e) is { } translated)
-            {
-                throw translated;
-            }
-            finally
-            {
-                _queueIndex.Forget();
-            }
+            await ApplyOwnIndexAsync(QueueIndexName, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _queueIndex.Forget();
         }
     }
 
     /// <summary>
     /// The migration step that brings a database whose schema was applied without them (by Python Procrastinate, by
     /// hand from <see cref="GetSchemaSql"/>, or by an earlier version of this library) up to the objects of our own
-    /// that <see cref="ApplySchemaAsync"/> creates: today <see cref="QueueIndexName"/>. Each is built
+    /// that <see cref="ApplySchemaAsync"/> creates: today <see cref="QueueIndexName"/> and <see cref="WorkerIndexName"/>. Each is built
     /// <c>CONCURRENTLY</c> (outside a transaction), so defers, fetches and finishes of every worker, Python's included,
     /// go on while it builds; one that exists and is valid is left alone, an invalid leftover of an interrupted build
     /// is dropped and built again. Safe to run at any time, any number of times. No command timeout applies; cancel
     /// with <paramref name="cancellationToken"/>.
     /// </summary>
     /// <exception cref="ProcrastinateException">The schema is not applied, or the server is unreachable.</exception>
-    public Task ApplyOwnObjectsAsync(CancellationToken cancellationToken = default) => ApplyQueueIndexAsync(cancellationToken);
+    public async Task ApplyOwnObjectsAsync(CancellationToken cancellationToken = default)
+    {
+        await ApplyQueueIndexAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (name, _) in OwnIndexes.Where(index => index.Name != QueueIndexName))
+        {
+            await ApplyOwnIndexAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Compares the database's objects with Procrastinate 3.9's contract, fact for fact: enum values and their order,
@@ -226,15 +223,20 @@ public sealed class PostgreSqlSchemaManager
         var result = SchemaCheckResult.Compare(ContractFacts(), actual);
         if (!result.Differences.Any(d => d.IsMissing && d.Name == "procrastinate_jobs.id"))
         {
+            var missing = new List<SchemaObject>();
             var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                using var valid = new NpgsqlCommand(SqlQueries.QueueIndexValid, connection);
-                if (await valid.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+                foreach (var (name, _) in OwnIndexes)
                 {
-                    result = result with { MissingOurs = [new SchemaObject("index", QueueIndexName, QueueIndexSqlInTransaction())] };
+                    if (!await IsOwnIndexValidAsync(connection, name, cancellationToken).ConfigureAwait(false))
+                    {
+                        missing.Add(new SchemaObject("index", name, OwnIndexSqlInTransaction(name)));
+                    }
                 }
             }
+
+            result = result with { MissingOurs = missing };
         }
 
         return result;
@@ -358,16 +360,59 @@ public sealed class PostgreSqlSchemaManager
         }
     }
 
+    /// <summary>The SQL of all our own objects, as the migration step runs it (one statement per object).</summary>
+    internal static string OwnObjectsSql() => string.Join('\n', OwnIndexes.Select(index => SqlResources.Read(index.Resource)));
+
     /// <summary>
-    /// The queue index's statement on one line, without its comments and without <c>CONCURRENTLY</c>, for a
-    /// transaction (an empty table).
+    /// An own index's statement on one line, without its comments and without <c>CONCURRENTLY</c>, for a transaction
+    /// (an empty table).
     /// </summary>
-    private static string QueueIndexSqlInTransaction() =>
-        string.Join(' ', GetQueueIndexSql().Split('\n')
+    private static string OwnIndexSqlInTransaction(string name) =>
+        string.Join(' ', SqlResources.Read(OwnIndexes.Single(index => index.Name == name).Resource).Split('\n')
                 .Where(line => !line.StartsWith("--", StringComparison.Ordinal))
                 .Select(line => line.Trim())
                 .Where(line => line.Length > 0))
             .Replace("CREATE INDEX CONCURRENTLY IF NOT EXISTS", "CREATE INDEX IF NOT EXISTS", StringComparison.Ordinal);
+
+    private static async Task<bool> IsOwnIndexValidAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    {
+        using var valid = new NpgsqlCommand(SqlQueries.OwnIndexValid, connection) { Parameters = { new NpgsqlParameter { Value = name } } };
+        return await valid.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+    }
+
+    /// <summary>
+    /// Builds the own index <paramref name="name"/> <c>CONCURRENTLY</c> unless it exists and is valid; an invalid
+    /// leftover of an interrupted build is dropped first (<c>IF NOT EXISTS</c> would keep it, and the planner never uses
+    /// an invalid index).
+    /// </summary>
+    private async Task ApplyOwnIndexAsync(string name, CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                if (await IsOwnIndexValidAsync(connection, name, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                using (var drop = new NpgsqlCommand($"DROP INDEX CONCURRENTLY IF EXISTS {SqlIdentifier.Quote(name)}", connection) { CommandTimeout = 0 })
+                {
+                    await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                using (var create = new NpgsqlCommand(SqlResources.Read(OwnIndexes.Single(index => index.Name == name).Resource), connection) { CommandTimeout = 0 })
+                {
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (PostgresException e) when (_connections.Translate(e) is { } translated)
+            {
+                throw translated;
+            }
+        }
+    }
 
     private string Where() => _connections.Schema is null
         ? string.Empty

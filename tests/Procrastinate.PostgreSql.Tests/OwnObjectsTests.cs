@@ -12,6 +12,7 @@ namespace Procrastinate.PostgreSql.Tests;
 public sealed class OwnObjectsTests : PostgresTest
 {
     private const string IndexName = PostgreSqlSchemaManager.QueueIndexName;
+    private const string WorkerIndexName = PostgreSqlSchemaManager.WorkerIndexName;
 
     public OwnObjectsTests(DatabaseFixture database)
         : base(database)
@@ -25,8 +26,36 @@ public sealed class OwnObjectsTests : PostgresTest
 
         Assert.True(check.IsComplete, string.Join('\n', check.Differences.Select(d => d.ToString()).Concat(check.MissingOurs.Select(o => o.ToString()))));
         Assert.Equal(0, check.ExitCode);
-        Assert.Equal([IndexName], check.Ours.Select(o => o.Name));
-        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.QueueIndexValid));
+        Assert.Equal([IndexName, WorkerIndexName], check.Ours.Select(o => o.Name).Order(StringComparer.Ordinal));
+        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.OwnIndexValid, IndexName));
+        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.OwnIndexValid, WorkerIndexName));
+    }
+
+    [Fact]
+    public async Task WorkerRemoval_FindsTheWorkersJobsThroughTheWorkerIndex_NotByReadingTheTable()
+    {
+        // Finished jobs keep their worker_id, so removing a worker (unregister, stalled-worker pruning) makes the
+        // contract's foreign key (ON DELETE SET NULL) look its jobs up with this statement, planned once and reused.
+        await Database.ExecuteAsync(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) " +
+            "SELECT 'default', 't', '{}', 'succeeded' FROM generate_series(1, 20000)");
+        await Database.ExecuteAsync("ANALYZE procrastinate_jobs");
+
+        var withIndex = await ForeignKeyPlanAsync();
+        await Database.ExecuteAsync($"DROP INDEX {WorkerIndexName}");
+        string withoutIndex;
+        try
+        {
+            withoutIndex = await ForeignKeyPlanAsync();
+        }
+        finally
+        {
+            // The other tests of this class share the database.
+            await Store.Schema.ApplyOwnObjectsAsync();
+        }
+
+        Assert.Contains($"Index Scan using {WorkerIndexName}", withIndex, StringComparison.Ordinal);
+        Assert.Contains("Seq Scan on procrastinate_jobs", withoutIndex, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -42,6 +71,7 @@ public sealed class OwnObjectsTests : PostgresTest
             var before = await store.Schema.CheckSchemaAsync();
             await store.Schema.ApplyOwnObjectsAsync();
             var oid = await ScalarAsync(connectionString, $"SELECT to_regclass('{IndexName}')::oid::bigint");
+            var workerOid = await ScalarAsync(connectionString, $"SELECT to_regclass('{WorkerIndexName}')::oid::bigint");
             await store.Schema.ApplyOwnObjectsAsync();
             var after = await store.Schema.CheckSchemaAsync();
 
@@ -49,12 +79,12 @@ public sealed class OwnObjectsTests : PostgresTest
             Assert.False(before.IsComplete);
             Assert.Equal(4, before.ExitCode);
             Assert.Empty(before.Ours);
-            var missing = Assert.Single(before.MissingOurs);
-            Assert.Equal(("index", IndexName), (missing.Kind, missing.Name));
-            Assert.StartsWith($"CREATE INDEX IF NOT EXISTS {IndexName}", missing.Definition, StringComparison.Ordinal);
+            Assert.Equal([("index", IndexName), ("index", WorkerIndexName)], before.MissingOurs.Select(o => (o.Kind, o.Name)));
+            Assert.All(before.MissingOurs, o => Assert.StartsWith($"CREATE INDEX IF NOT EXISTS {o.Name}", o.Definition, StringComparison.Ordinal));
             Assert.True(after.IsComplete);
             Assert.Equal(0, after.ExitCode);
             Assert.Equal(oid, await ScalarAsync(connectionString, $"SELECT to_regclass('{IndexName}')::oid::bigint"));
+            Assert.Equal(workerOid, await ScalarAsync(connectionString, $"SELECT to_regclass('{WorkerIndexName}')::oid::bigint"));
         }
         finally
         {
@@ -76,7 +106,7 @@ public sealed class OwnObjectsTests : PostgresTest
         Assert.Equal(4, invalid.ExitCode);
         Assert.Equal(IndexName, Assert.Single(invalid.MissingOurs).Name);
         Assert.True(rebuilt.IsComplete);
-        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.QueueIndexValid));
+        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.OwnIndexValid, IndexName));
     }
 
     [Fact]
@@ -108,8 +138,37 @@ public sealed class OwnObjectsTests : PostgresTest
         Assert.False(build.IsCompleted);
         await transaction.CommitAsync();
         await build.WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.QueueIndexValid));
+        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.OwnIndexValid, IndexName));
         Assert.Equal(2, await Database.CountJobsAsync());
+    }
+
+    /// <summary>The generic plan of the statement the foreign key's ON DELETE SET NULL runs for a removed worker.</summary>
+    private async Task<string> ForeignKeyPlanAsync()
+    {
+        // A connection of its own (not the pool's, whose prepared statements must stay as they are).
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var sql in new[]
+                 {
+                     "SET plan_cache_mode = force_generic_plan",
+                     "PREPARE remove_worker(bigint) AS UPDATE ONLY procrastinate_jobs SET worker_id = NULL WHERE $1 = worker_id",
+                 })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var plan = new System.Text.StringBuilder();
+        await using (var explain = new NpgsqlCommand("EXPLAIN EXECUTE remove_worker(1)", connection))
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.AppendLine(reader.GetString(0));
+            }
+        }
+
+        return plan.ToString();
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)

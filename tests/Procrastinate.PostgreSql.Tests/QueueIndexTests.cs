@@ -33,7 +33,7 @@ public sealed class QueueIndexTests : PostgresTest
         Assert.Equal(
             $"CREATE INDEX {IndexName} ON public.procrastinate_jobs USING btree (queue_name, priority DESC, id) WHERE (status = 'todo'::procrastinate_job_status)",
             await Database.ScalarAsync<string>("SELECT pg_get_indexdef(to_regclass($1))", IndexName));
-        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.QueueIndexValid));
+        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.OwnIndexValid, IndexName));
         var check = await Store.Schema.CheckSchemaAsync();
         Assert.True(check.IsValid, string.Join("; ", check.Differences));
     }
@@ -45,11 +45,11 @@ public sealed class QueueIndexTests : PostgresTest
 
         // What an interrupted CREATE INDEX CONCURRENTLY leaves behind (the test server's user is a superuser).
         await Database.ExecuteAsync("UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass($1)", IndexName);
-        Assert.False(await Database.ScalarAsync<bool>(SqlQueries.QueueIndexValid));
+        Assert.False(await Database.ScalarAsync<bool>(SqlQueries.OwnIndexValid, IndexName));
 
         await Store.Schema.ApplyQueueIndexAsync();
 
-        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.QueueIndexValid));
+        Assert.True(await Database.ScalarAsync<bool>(SqlQueries.OwnIndexValid, IndexName));
     }
 
     [Fact]

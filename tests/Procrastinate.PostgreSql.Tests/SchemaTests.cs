@@ -42,10 +42,14 @@ public sealed class SchemaTests : PostgresTest
         Assert.Equal(contract.Order(StringComparer.Ordinal), facts.Except(ours).Order(StringComparer.Ordinal));
         Assert.Equal(74, facts.Count - ours.Count);
 
-        // Beside the contract, our own objects only: the queue index that fast fetching needs.
+        // Beside the contract, our own objects only: the queue index that fast fetching needs, and the worker index that
+        // removing a worker needs.
         Assert.Equal(
-            [$"index CREATE INDEX {PostgreSqlSchemaManager.QueueIndexName} ON procrastinate_jobs USING btree (queue_name, priority DESC, id) WHERE (status = 'todo'::procrastinate_job_status)"],
-            ours);
+            [
+                $"index CREATE INDEX {PostgreSqlSchemaManager.QueueIndexName} ON procrastinate_jobs USING btree (queue_name, priority DESC, id) WHERE (status = 'todo'::procrastinate_job_status)",
+                $"index CREATE INDEX {PostgreSqlSchemaManager.WorkerIndexName} ON procrastinate_jobs USING btree (worker_id) WHERE (worker_id IS NOT NULL)",
+            ],
+            ours.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -130,7 +134,7 @@ public sealed class SchemaTests : PostgresTest
 
         var check = await tenant.Schema.CheckSchemaAsync();
         Assert.True(check.IsComplete, string.Join('\n', check.Differences));
-        Assert.Equal([PostgreSqlSchemaManager.QueueIndexName], check.Ours.Select(o => o.Name));
+        Assert.Equal([PostgreSqlSchemaManager.QueueIndexName, PostgreSqlSchemaManager.WorkerIndexName], check.Ours.Select(o => o.Name).Order(StringComparer.Ordinal));
         Assert.Equal(
             PostgreSqlSchemaManager.ContractFacts().Select(e => e.ToString()).Order(StringComparer.Ordinal),
             (await tenant.Schema.DescribeAsync(default)).Where(f => !f.IsOurs).Select(e => e.ToString()).Order(StringComparer.Ordinal));

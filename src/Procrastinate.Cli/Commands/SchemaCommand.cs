@@ -23,7 +23,7 @@ internal sealed class SchemaCommand
     private readonly Option<bool> _apply = new("--apply") { Description = "Create the schema in the database (the default)" };
     private readonly Option<bool> _applyOwn = new("--apply-own")
     {
-        Description = "Add Procrastinate for .NET's own objects that --apply creates (the queue index) to an existing schema, " +
+        Description = "Add Procrastinate for .NET's own objects that --apply creates (the queue and worker indexes) to an existing schema, " +
                       "e.g. one Python applied, without blocking writers (CREATE INDEX CONCURRENTLY); idempotent",
     };
 

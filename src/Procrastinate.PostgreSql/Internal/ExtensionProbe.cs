@@ -12,7 +12,8 @@ namespace Procrastinate.PostgreSql.Internal;
 /// <param name="name">The extension's object, as the log names it.</param>
 /// <param name="presentSql">A statement answering <see langword="true"/> when the object exists and is usable.</param>
 /// <param name="use">What the store does with it, as the log says.</param>
-internal sealed class ExtensionProbe(ILogger logger, string name, string presentSql, string use)
+/// <param name="nameIsParameter">Whether <paramref name="presentSql"/> takes <paramref name="name"/> as <c>$1</c>.</param>
+internal sealed class ExtensionProbe(ILogger logger, string name, string presentSql, string use, bool nameIsParameter = false)
 {
     internal static readonly TimeSpan RecheckInterval = TimeSpan.FromMinutes(1);
 
@@ -29,6 +30,11 @@ internal sealed class ExtensionProbe(ILogger logger, string name, string present
         }
 
         using var command = new NpgsqlCommand(presentSql, connection);
+        if (nameIsParameter)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = name });
+        }
+
         var present = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
         if (present != _present || checkedAt == long.MinValue)
         {

@@ -119,7 +119,8 @@ internal static class SqlQueries
         });
     }
 
-    public static string QueueIndexValid => Get("queue_index_valid");
+    /// <summary>Whether the index of our own named by <c>$1</c> exists and is valid.</summary>
+    public static string OwnIndexValid => Get("own_index_valid");
 
     public static string FinishJobs => Get("finish_jobs");
 

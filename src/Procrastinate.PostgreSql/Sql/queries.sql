@@ -100,11 +100,10 @@ WHERE jobs.id = picked.id
 RETURNING jobs.id, jobs.queue_name, jobs.task_name, jobs.priority, jobs.lock, jobs.queueing_lock, jobs.args::text,
           jobs.status::text, jobs.scheduled_at, jobs.attempts, jobs.abort_requested, jobs.worker_id;
 
--- name: queue_index_valid --
--- Whether procrastinate_dotnet_jobs_queue_todo_idx exists on the search path and is usable (a CREATE INDEX
--- CONCURRENTLY that was interrupted leaves an invalid index the planner ignores).
-SELECT coalesce((SELECT indisvalid FROM pg_index
-                 WHERE indexrelid = to_regclass('procrastinate_dotnet_jobs_queue_todo_idx')), false);
+-- name: own_index_valid --
+-- Whether the index of our own named $1 (procrastinate_dotnet_jobs_queue_todo_idx, say) exists on the search path and
+-- is usable (a CREATE INDEX CONCURRENTLY that was interrupted leaves an invalid index the planner ignores).
+SELECT coalesce((SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1::text)), false);
 
 -- name: finish_jobs --
 -- Ends a batch of distinct jobs in one statement the way procrastinate_finish_job_v1 ends each one (a deleted job is
