@@ -107,15 +107,6 @@ internal sealed class FetchLoop
             var free = concurrency - _running.Count;
             if (free > 0)
             {
-                if (free < concurrency && !coalesced)
-                {
-                    // Runs about to end (queued behind this loop on the thread pool) then join this fetch: one round
-                    // trip for several slots rather than one each. A yield costs microseconds, not a wait.
-                    coalesced = true;
-                    await Task.Yield();
-                    continue;
-                }
-
                 if (free < concurrency && _jobThreads.Starting > 0)
                 {
                     // Jobs just handed to their threads have not yet ended or yielded: those that end at once (short
@@ -125,9 +116,18 @@ internal sealed class FetchLoop
                     var left = MaxStartingWait - _time.GetElapsedTime(startingWaitSince.Value);
                     if (left > TimeSpan.Zero)
                     {
-                        await _fetchSignal.WaitAsync(left, _time, stop).ConfigureAwait(false);
+                        await _jobThreads.WaitUntilNoneStartingAsync(left, _time, stop).ConfigureAwait(false);
                         continue;
                     }
+                }
+
+                if (free < concurrency && !coalesced)
+                {
+                    // Runs about to end (queued behind this loop on the thread pool) then join this fetch: one round
+                    // trip for several slots rather than one each. A yield costs microseconds, not a wait.
+                    coalesced = true;
+                    await Task.Yield();
+                    continue;
                 }
 
                 coalesced = false;

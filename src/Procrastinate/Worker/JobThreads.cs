@@ -16,7 +16,7 @@ internal sealed class JobThreads : IDisposable
     private readonly Queue<Action> _queue = new();
     private readonly int _max;
     private readonly string _name;
-    private readonly Action _startEnded;
+    private readonly WakeSignal _noneStarting = new();
     private int _starting;
     private int _threads;
     private int _idle;
@@ -25,12 +25,10 @@ internal sealed class JobThreads : IDisposable
 
     /// <param name="max">The most threads (the worker's concurrency).</param>
     /// <param name="workerName">Names the threads.</param>
-    /// <param name="startEnded">Called each time a start's synchronous part has returned (see <see cref="Starting"/>).</param>
-    public JobThreads(int max, string workerName, Action startEnded)
+    public JobThreads(int max, string workerName)
     {
         _max = max;
         _name = "Procrastinate job thread (" + workerName + ")";
-        _startEnded = startEnded;
     }
 
     /// <summary>
@@ -38,6 +36,13 @@ internal sealed class JobThreads : IDisposable
     /// ends without yielding ends there). Each such job will, soon or late, either end or yield its thread.
     /// </summary>
     public int Starting => Volatile.Read(ref _starting);
+
+    /// <summary>
+    /// Waits until <see cref="Starting"/> has dropped to zero (or did since the last wait), <paramref name="timeout"/>
+    /// elapses, or <paramref name="cancellationToken"/> fires; never throws on cancellation.
+    /// </summary>
+    public Task WaitUntilNoneStartingAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        _noneStarting.WaitAsync(timeout, timeProvider, cancellationToken);
 
     /// <summary>Starts <paramref name="run"/> on a job thread; the task completes with the task it returns.</summary>
     public Task Run(Func<Task> run)
@@ -60,8 +65,10 @@ internal sealed class JobThreads : IDisposable
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref _starting);
-                    _startEnded();
+                    if (Interlocked.Decrement(ref _starting) == 0)
+                    {
+                        _noneStarting.Set();
+                    }
                 }
             });
         }

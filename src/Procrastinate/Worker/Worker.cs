@@ -237,7 +237,7 @@ public sealed class Worker
         }
 
         var recording = recorder.RunAsync();
-        using var jobThreads = new JobThreads(Concurrency, Name, _fetchSignal.Set);
+        using var jobThreads = new JobThreads(Concurrency, Name);
         using var sideLoopsCts = new CancellationTokenSource();
         var sideLoops = _maintenance.Start(firstSweep, sideLoopsCts.Token);
         sideLoops.Add(new PeriodicDeferrer(_app, _logger).RunAsync(_stopping.Token, sideLoopsCts.Token));
