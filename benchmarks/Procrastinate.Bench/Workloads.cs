@@ -234,6 +234,7 @@ internal static class Workloads
             await app.Store.DeferJobsAsync(batch);
         }
 
+        await BenchServer.ExecuteAsync(database.ConnectionString, "VACUUM ANALYZE procrastinate_jobs");
         var worker = new Worker(app, new WorkerOptions { Name = "warm-up", Concurrency = Concurrency, Wait = false, InstallSignalHandlers = false });
         await worker.RunAsync();
         var succeeded = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded'");
