@@ -121,10 +121,11 @@ internal sealed class FetchLoop
                     }
                 }
 
-                if (free < concurrency && !coalesced)
+                if (free < concurrency && !coalesced && startingWaitSince is null)
                 {
                     // Runs about to end (queued behind this loop on the thread pool) then join this fetch: one round
-                    // trip for several slots rather than one each. A yield costs microseconds, not a wait.
+                    // trip for several slots rather than one each. A yield costs microseconds, not a wait. After a wait
+                    // for starts, the loop has already given way to them.
                     coalesced = true;
                     await Task.Yield();
                     continue;
