@@ -104,23 +104,25 @@ internal sealed class FetchLoop
             }
 
             await _maintenance.CheckAbortsIfDueAsync(stop).ConfigureAwait(false);
+            if (_jobThreads.Starting > 0)
+            {
+                // Jobs just handed to their threads have not yet ended or yielded: those that end at once (short jobs)
+                // free their slot within microseconds, and waiting for them makes one fetch of a full batch instead of
+                // several partial ones. The thread that ends the last of them goes on with this loop (the wait wakes
+                // inline), so a batch of short jobs costs no hop back. Bounded, for a job whose synchronous part takes
+                // long.
+                startingWaitSince ??= _time.GetTimestamp();
+                var left = MaxStartingWait - _time.GetElapsedTime(startingWaitSince.Value);
+                if (left > TimeSpan.Zero)
+                {
+                    await _jobThreads.WaitUntilNoneStartingAsync(left, _time, stop).ConfigureAwait(false);
+                    continue;
+                }
+            }
+
             var free = concurrency - _running.Count;
             if (free > 0)
             {
-                if (free < concurrency && _jobThreads.Starting > 0)
-                {
-                    // Jobs just handed to their threads have not yet ended or yielded: those that end at once (short
-                    // jobs) free their slot within microseconds, and waiting for them makes one fetch of a full batch
-                    // instead of several partial ones. Bounded, for a job whose synchronous part takes long.
-                    startingWaitSince ??= _time.GetTimestamp();
-                    var left = MaxStartingWait - _time.GetElapsedTime(startingWaitSince.Value);
-                    if (left > TimeSpan.Zero)
-                    {
-                        await _jobThreads.WaitUntilNoneStartingAsync(left, _time, stop).ConfigureAwait(false);
-                        continue;
-                    }
-                }
-
                 if (free < concurrency && !coalesced && startingWaitSince is null)
                 {
                     // Runs about to end (queued behind this loop on the thread pool) then join this fetch: one round
@@ -220,6 +222,7 @@ internal sealed class FetchLoop
                 }
             }
 
+            startingWaitSince = null;
             await _fetchSignal.WaitAsync(Backoff.Jitter(_settings.FetchJobPollingInterval), _time, stop)
                 .ConfigureAwait(false);
         }

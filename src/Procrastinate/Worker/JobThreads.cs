@@ -16,7 +16,8 @@ internal sealed class JobThreads : IDisposable
     private readonly Queue<Action> _queue = new();
     private readonly int _max;
     private readonly string _name;
-    private readonly WakeSignal _noneStarting = new();
+    // Set by the job thread that ends the last start, with no lock held: the fetch loop waiting on it goes on there.
+    private readonly WakeSignal _noneStarting = new(wakeInline: true);
     private int _starting;
     private int _threads;
     private int _idle;
