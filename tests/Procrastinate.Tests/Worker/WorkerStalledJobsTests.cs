@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Procrastinate.Storage;
+using Procrastinate.Testing.InMemory;
 
 namespace Procrastinate.Tests.Workers;
 
@@ -137,7 +139,11 @@ public class WorkerStalledJobsTests
     [Fact]
     public async Task LiveWorkersJobs_AreNeverTakenForStalled()
     {
-        var kit = new WorkerTestKit();
+        // Fake time, moved on only once every worker recorded the heartbeat due: the workers are live by construction,
+        // however late a loaded machine runs their loops (on real time, a heartbeat late by 0.8 s fenced the worker).
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var kit = new WorkerTestKit(time: time);
+        var store = (InMemoryJobStore)kit.Store;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var runs = 0;
@@ -152,23 +158,33 @@ public class WorkerStalledJobsTests
         var options = new WorkerOptions
         {
             UpdateHeartbeatInterval = TimeSpan.FromMilliseconds(100),
-
-            // Its heartbeat fence comes at 0.8 s: room for a loaded machine to delay a heartbeat (every 0.1 s).
             StalledWorkerTimeout = TimeSpan.FromMilliseconds(1500),
         };
         var running = kit.StartWorker(options, out var runningRun);
         await started.Task.WaitAsync(WorkerTestKit.WaitLimit);
         var sweeper = kit.StartWorker(options, out var sweeperRun);
+        await Eventually.TrueAsync(() => store.GetWorkers().Count == 2, "both workers to register");
 
-        // Several sweeps (one a second) and stalled timeouts pass while the job runs.
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        // 3.5 s in steps of 50 ms: three sweeps (one a second) and two stalled timeouts pass while the job runs. A
+        // heartbeat is due every 90 to 110 ms, so after each step none is older than 160 ms once the due ones ran.
+        var step = TimeSpan.FromMilliseconds(50);
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(3.5); elapsed += step)
+        {
+            time.Advance(step);
+            var now = time.GetUtcNow();
+            await Eventually.TrueAsync(
+                () => store.GetWorkers().All(w => now - w.LastHeartbeat <= TimeSpan.FromMilliseconds(160)),
+                $"every worker's heartbeat at {elapsed + step}");
+        }
+
+        Assert.Equal(2, store.GetWorkers().Count);
         release.SetResult();
-
         await kit.WaitForStatusAsync(id, JobStatus.Succeeded);
         running.Stop();
         sweeper.Stop();
         await Task.WhenAll(runningRun, sweeperRun).WaitAsync(WorkerTestKit.WaitLimit);
         Assert.Equal(1, runs);
+        Assert.DoesNotContain(kit.Logs.Records, r => r.Level >= LogLevel.Warning);
     }
 
     private static async Task<long> TakeWithDeadWorkerAsync(IJobStore store, bool unregister, int limit = 1)
