@@ -193,10 +193,15 @@ internal sealed class BenchDatabase : IAsyncDisposable
 
     public ProcrastinateApp App { get; }
 
-    public async Task<long> ScalarAsync(string sql)
+    public async Task<long> ScalarAsync(string sql, params long[] parameters)
     {
         await using var connection = await Store.DataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = value });
+        }
+
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -67,6 +67,10 @@ internal static class Report
             if (CeilingShare(result, results) is { } share)
             {
                 figure += $"; **{share.Percent:F0} % of its ceiling {share.Ceiling}**";
+                if (share.WorkingPercent is { } working)
+                {
+                    figure += $"; working rate {working:F0} % of {share.Ceiling}";
+                }
             }
 
             var loads = string.Join(" · ", result.Runs.Select(r => r.LoadAverage));
@@ -76,13 +80,21 @@ internal static class Report
         return text.ToString();
     }
 
-    /// <summary>A workload's median jobs/s as a share of its ceiling's (C1 to C3), both measured in this invocation.</summary>
-    private static (string Ceiling, double Percent)? CeilingShare(WorkloadResult result, IReadOnlyList<WorkloadResult> results)
+    /// <summary>
+    /// A workload's median jobs/s as a share of its ceiling's (C1 to C3), both measured in this invocation; for a worker
+    /// workload, also its median working rate (start and unregistering left out, as the ceiling leaves them out).
+    /// </summary>
+    private static (string Ceiling, double Percent, double? WorkingPercent)? CeilingShare(WorkloadResult result, IReadOnlyList<WorkloadResult> results)
     {
         var ceiling = results.FirstOrDefault(r => r.Workload.CeilingOf == result.Workload.Id && r.Runs.Count > 0);
-        return ceiling is null || result.Runs.Count == 0
-            ? null
-            : (ceiling.Workload.Id, 100 * result.Summaries["jobs_per_s"].Median / ceiling.Summaries["jobs_per_s"].Median);
+        if (ceiling is null || result.Runs.Count == 0)
+        {
+            return null;
+        }
+
+        var ceilingRate = ceiling.Summaries["jobs_per_s"].Median;
+        double? working = result.Summaries.TryGetValue("working_jobs_per_s", out var rate) ? 100 * rate.Median / ceilingRate : null;
+        return (ceiling.Workload.Id, 100 * result.Summaries["jobs_per_s"].Median / ceilingRate, working);
     }
 
     public static async Task WriteJsonAsync(string path, Machine machine, IReadOnlyList<WorkloadResult> results, BenchOptions options, DateTimeOffset startedAt)
@@ -136,6 +148,10 @@ internal static class Report
         {
             node["ceiling"] = share.Ceiling;
             node["percent_of_ceiling"] = Math.Round(share.Percent, 1);
+            if (share.WorkingPercent is { } working)
+            {
+                node["working_percent_of_ceiling"] = Math.Round(working, 1);
+            }
         }
 
         node["runs"] = new JsonArray([.. result.Runs.Select(r => (JsonNode)new JsonObject
@@ -150,6 +166,7 @@ internal static class Report
     private static string Label(string metric) => metric switch
     {
         "jobs_per_s" => "jobs/s",
+        "working_jobs_per_s" => "working jobs/s",
         "client_cpu_us_per_job" => "client CPU µs/job",
         "server_cpu_us_per_job" => "server CPU µs/job",
         _ when metric.EndsWith("_mb", StringComparison.Ordinal) => metric[..^3] + " MB",
