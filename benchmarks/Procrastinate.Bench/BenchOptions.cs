@@ -7,7 +7,7 @@ internal sealed record BenchOptions
 {
     public const string DsnVariable = "PROCRASTINATE_BENCH_DSN";
 
-    public static readonly string[] AllWorkloads = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1", "W7", "C1", "C2", "C3"];
+    public static readonly string[] AllWorkloads = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1", "W7", "C1", "C2", "C3", "C3s"];
 
     /// <summary>An existing server to use instead of a throwaway cluster.</summary>
     public string? Dsn { get; init; }

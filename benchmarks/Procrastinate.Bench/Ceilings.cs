@@ -80,18 +80,7 @@ internal static class Ceilings
     {
         var pgbench = Find(options);
         await using var database = await server.CreateDatabaseAsync();
-        var app = database.App;
-        var jobs = Enumerable.Range(0, count)
-            .Select(i => app.CreateJob(NoOp.Definition, NoOp.Handle.WriteArgs(new NoOp.Args(i)), new DeferOptions()))
-            .ToList();
-        foreach (var batch in jobs.Chunk(Batch))
-        {
-            await app.Store.DeferJobsAsync(batch);
-        }
-
-        await BenchServer.ExecuteAsync(database.ConnectionString, "VACUUM ANALYZE procrastinate_jobs");
-        var workerId = await database.Store.RegisterWorkerAsync();
-        var first = await database.Store.FetchJobsAsync(new FetchJobsParams(workerId, null, FetchLimit));
+        var (workerId, first) = await QueueAndTakeFirstAsync(database, count);
         var firstId = await database.ScalarAsync("SELECT min(id) FROM procrastinate_jobs");
         Workloads.Check(
             first.Select(j => j.Id).SequenceEqual(Enumerable.Range(0, FetchLimit).Select(i => firstId + i)),
@@ -129,6 +118,61 @@ internal static class Ceilings
             $"expected {cycles * FetchLimit} succeeded and {FetchLimit} running, found {succeeded} and {doing}");
         return result.With($"{cycles:N0} cycles of finish {FetchLimit} + fetch {FetchLimit} in one pipeline by pgbench " +
             $"(prepared, one connection): {succeeded:N0} jobs finished, every one of them running when finished");
+    }
+
+    /// <summary>
+    /// C3s, a diagnostic beside C3: W3's cycle through the store (<c>FinishAndFetchJobsAsync</c>: finish the 10 jobs the
+    /// last call took, fetch 10), awaited in one loop, with no worker around it. Set up as C3; timed from the first
+    /// cycle to the last. Between C3 (pgbench) and W3 (the worker), it shows how much of W3's gap is the store's round
+    /// trip through Npgsql and how much the worker's own.
+    /// </summary>
+    public static async Task<RunResult> FinishAndFetchThroughStoreAsync(BenchServer server, int count)
+    {
+        await using var database = await server.CreateDatabaseAsync();
+        var store = database.Store;
+        var (workerId, taken) = await QueueAndTakeFirstAsync(database, count);
+        var parameters = new FetchJobsParams(workerId, null, FetchLimit);
+        var load = Machine.LoadAverage();
+        var cpu = await CpuProbe.StartAsync(database.ConnectionString);
+        var watch = Stopwatch.StartNew();
+        var finished = 0;
+        while (taken.Count > 0)
+        {
+            var completions = taken.Select(j => new JobCompletion(j.Id, JobStatus.Succeeded, false) { WorkerId = workerId }).ToList();
+            taken = await store.FinishAndFetchJobsAsync(completions, parameters);
+            finished += completions.Count;
+        }
+
+        watch.Stop();
+        var cpuMetrics = await cpu.StopAsync(finished);
+        var succeeded = await database.ScalarAsync("SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded'");
+        Workloads.Check(succeeded == count && finished == count, $"expected {count} succeeded, found {succeeded} ({finished} finished)");
+        var metrics = new Dictionary<string, double>(cpuMetrics, StringComparer.Ordinal)
+        {
+            ["jobs_per_s"] = finished / watch.Elapsed.TotalSeconds,
+            ["seconds"] = watch.Elapsed.TotalSeconds,
+        };
+        return new RunResult(metrics, load, [$"{count / FetchLimit:N0} cycles of finish + fetch through the store, one loop, no worker"]);
+    }
+
+    /// <summary>
+    /// W3's setup for C3 and C3s: its jobs deferred as W3 defers them, <c>VACUUM ANALYZE</c>, a worker registered and its
+    /// first 10 jobs fetched by the store.
+    /// </summary>
+    private static async Task<(long WorkerId, IReadOnlyList<Job> First)> QueueAndTakeFirstAsync(BenchDatabase database, int count)
+    {
+        var app = database.App;
+        var jobs = Enumerable.Range(0, count)
+            .Select(i => app.CreateJob(NoOp.Definition, NoOp.Handle.WriteArgs(new NoOp.Args(i)), new DeferOptions()))
+            .ToList();
+        foreach (var batch in jobs.Chunk(Batch))
+        {
+            await app.Store.DeferJobsAsync(batch);
+        }
+
+        await BenchServer.ExecuteAsync(database.ConnectionString, "VACUUM ANALYZE procrastinate_jobs");
+        var workerId = await database.Store.RegisterWorkerAsync();
+        return (workerId, await database.Store.FetchJobsAsync(new FetchJobsParams(workerId, null, FetchLimit)));
     }
 
     /// <summary>pgbench: <c>--pgbench</c>, else next to the server binaries, else on <c>PATH</c>; skipped when none.</summary>

@@ -67,6 +67,8 @@ internal static class Workloads
                 server => Ceilings.DeferBatchAsync(server, options, jobs), CeilingOf: "W2"),
             new("C3", "W3's ceiling: finish 10 + fetch 10 in one pipeline by pgbench, prepared, one connection, no client work", "jobs_per_s", "W3 ≥ 80 % of it",
                 server => Ceilings.FinishAndFetchAsync(server, options, jobs), CeilingOf: "W3"),
+            new("C3s", "W3's cycle through the store: FinishAndFetchJobsAsync of 10 in one awaited loop, no worker (diagnostic between C3 and W3)", "jobs_per_s", "none (diagnostic)",
+                server => Ceilings.FinishAndFetchThroughStoreAsync(server, jobs)),
             new("W7", "Native AOT worker: start to first fetch, memory idle and working down W3's jobs", "first_fetch_ms", "≤ 60 ms, ≤ 30 MB idle",
                 server => AotWorkerAsync(server, options)),
         ];
