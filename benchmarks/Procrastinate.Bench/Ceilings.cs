@@ -72,7 +72,7 @@ internal static class Ceilings
     /// <summary>
     /// C3: W3's cycle without a client. W3's jobs are queued the way W3 queues them and a worker is registered; the
     /// store's fetch takes the first 10; then each pgbench transaction is one pipeline (one round trip, one implicit
-    /// transaction, as the store's <c>NpgsqlBatch</c>): <c>finish_jobs</c> of the 10 jobs the previous fetch took
+    /// transaction, as the store's <c>NpgsqlBatch</c>): <c>jit_off</c>, <c>finish_jobs</c> of the 10 jobs the previous fetch took
     /// (they are <c>doing</c>: a job that is not fails the statement, and pgbench with it), then <c>fetch_jobs</c> of
     /// 10. One connection fetches in (priority, id) order, so the ids the next transaction finishes are known.
     /// </summary>
@@ -86,9 +86,10 @@ internal static class Ceilings
             first.Select(j => j.Id).SequenceEqual(Enumerable.Range(0, FetchLimit).Select(i => firstId + i)),
             "the first fetch did not take the first 10 jobs");
 
-        // finish_jobs ($1 ids, $2 statuses, $3 delete flags, $4 the worker fencing each outcome) as the worker sends it
-        // for 10 no-op jobs that succeeded (kept, not deleted); fetch_jobs with the literal LIMIT 10 for a worker of all
-        // queues as the store sends it (SqlQueries.FetchJobsOfAllQueues: no queue condition, $1 unused; $2 worker id).
+        // jit_off, which the store sends ahead of every fetch in the same round trip; finish_jobs ($1 ids, $2 statuses, $3
+        // delete flags, $4 the worker fencing each outcome) as the worker sends it for 10 no-op jobs that succeeded (kept,
+        // not deleted); fetch_jobs with the literal LIMIT 10 for a worker of all queues as the store sends it
+        // (SqlQueries.FetchJobsOfAllQueues: no queue condition, $1 unused; $2 worker id).
         var ids = string.Join(", ", Enumerable.Range(0, FetchLimit).Select(i => ":i" + i.ToString(CultureInfo.InvariantCulture)));
         var finish = Parameters(
             SqlQueries.FinishJobs,
@@ -103,7 +104,8 @@ internal static class Ceilings
             script.Append(CultureInfo.InvariantCulture, $"\\set i{i} :k + {i}\n");
         }
 
-        script.Append("\\startpipeline\n").Append(finish).Append(";\n").Append(fetch).Append(";\n").Append("\\endpipeline\n")
+        script.Append("\\startpipeline\n").Append(SqlQueries.JitOff).Append(";\n").Append(finish).Append(";\n").Append(fetch).Append(";\n")
+            .Append("\\endpipeline\n")
             .Append(CultureInfo.InvariantCulture, $"\\set k :k + {FetchLimit}\n");
         var cycles = (count / FetchLimit) - 1;
         var result = await RunPgbenchAsync(pgbench, database, script.ToString(), transactions: cycles, rowsPerTransaction: FetchLimit, new Dictionary<string, string>

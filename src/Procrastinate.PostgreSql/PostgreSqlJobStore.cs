@@ -218,6 +218,7 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                         List<long> dropped = [];
                         await using (batch.ConfigureAwait(false))
                         {
+                            batch.BatchCommands.Add(new NpgsqlBatchCommand(SqlQueries.JitOff));
                             if (completions.Count > 0)
                             {
                                 (var finish, returnsDropped) = FinishCommand(completions);
@@ -236,12 +237,14 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                             var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                             await using (reader.ConfigureAwait(false))
                             {
+                                // Past jit_off's result.
+                                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                                 if (returnsDropped)
                                 {
                                     dropped = await ReadIdsAsync(reader, cancellationToken).ConfigureAwait(false);
                                 }
 
-                                for (var i = 1; i < batch.BatchCommands.Count; i++)
+                                for (var i = 2; i < batch.BatchCommands.Count; i++)
                                 {
                                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                                 }

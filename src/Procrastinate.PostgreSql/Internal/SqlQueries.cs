@@ -119,6 +119,9 @@ internal static class SqlQueries
         });
     }
 
+    /// <summary>Turns PostgreSQL's JIT off until the end of the transaction: sent ahead of every fetch (see queries.sql).</summary>
+    public static string JitOff => Get("jit_off");
+
     /// <summary>Whether the index of our own named by <c>$1</c> exists and is valid.</summary>
     public static string OwnIndexValid => Get("own_index_valid");
 
