@@ -7,7 +7,7 @@ internal sealed record BenchOptions
 {
     public const string DsnVariable = "PROCRASTINATE_BENCH_DSN";
 
-    public static readonly string[] AllWorkloads = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1", "W7", "C1", "C2", "C3", "C3s"];
+    public static readonly string[] AllWorkloads = ["W1", "W2", "W3", "W4", "W5", "W5i", "W5q", "W5a", "W3x1M", "W3x10M", "W6", "D1", "W7", "C1", "C2", "C3", "C3s", "F1"];
 
     /// <summary>An existing server to use instead of a throwaway cluster.</summary>
     public string? Dsn { get; init; }
@@ -42,8 +42,9 @@ internal sealed record BenchOptions
 
           --dsn DSN          Use this server (an Npgsql connection string with rights to create databases)
                              instead of a throwaway cluster with default durability; also PROCRASTINATE_BENCH_DSN.
-          --workloads LIST   Comma-separated subset of W1..W7, W5i, W5q, W5a, W3x1M, W3x10M, D1 and C1..C3 (default all but
-                             W7, which joins with --aot-worker or --publish-aot-worker).
+          --workloads LIST   Comma-separated subset of W1..W7, W5i, W5q, W5a, W3x1M, W3x10M, D1, C1..C3 and the
+                             diagnostics C3s and F1 (default all but W7, which joins with --aot-worker or
+                             --publish-aot-worker, and the diagnostics).
           --quick            Scale job counts down ten times, for a smoke run.
           --runs N           Runs per workload (default 3); each run gets a fresh database.
           --output PATH      Where the JSON goes (default benchmarks/results/latest.json, or

@@ -35,6 +35,7 @@ internal static class Workloads
         var latencyJobs = options.Scale(500);
         var finished = options.Scale(1_000_000);
         var otherQueued = options.Scale(100_000);
+        var fetchWaiting = Math.Max(otherQueued, FetchWorkload.MinWaiting);
         return
         [
             new("W1", $"defer {jobs:N0} jobs one at a time, each awaited", "jobs_per_s", "≥ 2,000 jobs/s",
@@ -61,6 +62,8 @@ internal static class Workloads
                 server => WorkDownAsync(server, jobs, locks: 100, History.None)),
             new("D1", $"dashboard jobs page (api/jobs) over {finished:N0} finished jobs: first, filtered and deep keyset page", "first_p50_ms", "median < 100 ms",
                 server => DashboardWorkload.RunAsync(server, finished)),
+            new("F1", $"the store's fetch of 10, call by call, over {finished:N0} finished and {fetchWaiting:N0} waiting jobs spread over 100 queues, for 1, 3, 20 and all queues", "fetch_1q_p50_ms", "none (diagnostic)",
+                server => FetchWorkload.RunAsync(server, finished, fetchWaiting)),
             new("C1", "W1's ceiling: defer_job by pgbench, prepared, one connection, no client work", "jobs_per_s", "W1 ≥ 80 % of it",
                 server => Ceilings.DeferOneAsync(server, options, jobs), CeilingOf: "W1"),
             new("C2", "W2's ceiling: defer_jobs of 1,000 rows by pgbench, prepared, one connection, no client work", "jobs_per_s", "W2 ≥ 90 % of it",
