@@ -25,23 +25,18 @@ internal static class FetchWorkload
     public const int MinWaiting = Queues * (WarmUp + Measured) * Limit;
 
     /// <summary>
-    /// The fixture: <paramref name="finished"/> succeeded jobs (an event each) and then <paramref name="waiting"/> waiting
-    /// ones, job <c>i</c> of each in queue <c>q_(i % 100)</c>.
+    /// The fixture: <paramref name="finished"/> succeeded jobs (an event each, written as <see cref="History"/> writes
+    /// them) and then <paramref name="waiting"/> waiting ones, job <c>i</c> of each in queue <c>q_(i % 100)</c>.
     /// </summary>
-    public static Task FillAsync(string connectionString, int finished, int waiting) =>
-        BenchServer.ExecuteAsync(connectionString, string.Create(CultureInfo.InvariantCulture, $"""
-            -- As History.FillAsync: finished rows fire no trigger of the contract, and their events' foreign key
-            -- checks are skipped for the bulk load (the rows are consistent by construction).
-            SET session_replication_role = replica;
-            INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, attempts)
-            SELECT 'q_' || (i % {Queues}), 'bench.noop', jsonb_build_object('n', i), 'succeeded', 1
-            FROM generate_series(1, {finished}) AS i;
-            INSERT INTO procrastinate_events (job_id, type, at)
-            SELECT id, 'succeeded', now() FROM procrastinate_jobs WHERE status = 'succeeded';
-            RESET session_replication_role;
+    public static async Task FillAsync(string connectionString, int finished, int waiting)
+    {
+        var all = QueueNames(0, Queues);
+        await new History(null, finished, all, OtherQueued: 0, OtherQueues: 0, all, WorkerQueues: null).FillAsync(connectionString);
+        await BenchServer.ExecuteAsync(connectionString, string.Create(CultureInfo.InvariantCulture, $"""
             INSERT INTO procrastinate_jobs (queue_name, task_name, args)
             SELECT 'q_' || (i % {Queues}), 'bench.noop', jsonb_build_object('n', i) FROM generate_series(1, {waiting}) AS i;
             """));
+    }
 
     public static async Task<RunResult> RunAsync(BenchServer server, int finished, int waiting)
     {
