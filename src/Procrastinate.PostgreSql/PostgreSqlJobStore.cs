@@ -157,6 +157,15 @@ public sealed class PostgreSqlJobStore : IJobStore, IAsyncDisposable
                         id = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                     }
 
+                    if (id is long deferred && _options.StoreTraceContext && job.TraceParent is { } traceParent)
+                    {
+                        using var command = Sql.Command(connection, SqlQueries.InsertTraceContext, transaction)
+                            .With(NpgsqlDbType.Bigint, deferred)
+                            .With(NpgsqlDbType.Text, traceParent)
+                            .With(NpgsqlDbType.Text, job.TraceState);
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return id is long value ? value : (long?)null;
                 }

@@ -59,10 +59,57 @@ public sealed class TraceContextTests : PostgresTest
     }
 
     [Fact]
+    public async Task PeriodicDefer_KeepsItsTraceContext_OnlyForTheTickItDeferred_AndOnlyWithTheOptionOn()
+    {
+        await using var store = new PostgreSqlJobStore(new PostgreSqlJobStoreOptions { ConnectionString = Database.ConnectionString, StoreTraceContext = true });
+        var id = await store.DeferPeriodicJobAsync(Job() with { TraceParent = ParentA, TraceState = "a=1" }, "", 100);
+
+        // A tick already claimed defers nothing, so it stores no context either; nor does a store with the option off.
+        Assert.Null(await store.DeferPeriodicJobAsync(Job() with { TraceParent = ParentB }, "", 100));
+        Assert.NotNull(await Store.DeferPeriodicJobAsync(Job() with { TraceParent = ParentB }, "", 200));
+
+        Assert.Equal(1, await Database.ScalarAsync<long>("SELECT count(*) FROM procrastinate_dotnet_trace_contexts"));
+        var fetched = await store.FetchJobsAsync(new FetchJobsParams(await store.RegisterWorkerAsync(), null, 10));
+        Assert.Equal(
+            [(id!.Value, ParentA, "a=1"), (id.Value + 1, null, null)],
+            fetched.Select(j => (j.Id, j.TraceParent, j.TraceState)).ToList());
+    }
+
+    [Fact]
+    public async Task APeriodicTick_IsDeferredInADeferSpan_WhoseContextItsJobCarries()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Diagnostics.ProcrastinateInstrumentation.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var store = new PostgreSqlJobStore(new PostgreSqlJobStoreOptions { ConnectionString = Database.ConnectionString, StoreTraceContext = true });
+        var app = new ProcrastinateApp(store, new ProcrastinateAppOptions { Tasks = new TaskRegistry([Periodic.TickEverySecond.Definition]) });
+        var deferrer = new PeriodicDeferrer(app, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var tick = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds();
+
+        Assert.True(await deferrer.DeferDueTicksAsync(DateTimeOffset.FromUnixTimeSeconds(tick).AddSeconds(0.5), CancellationToken.None));
+
+        var job = Assert.Single(await store.FetchJobsAsync(new FetchJobsParams(await store.RegisterWorkerAsync(), null, 10)));
+        Assert.NotNull(job.TraceParent);
+
+        // Other test classes run periodic deferrers at the same time: the span is the one whose id the job carries.
+        var span = Assert.Single(stopped, activity => activity.Id == job.TraceParent);
+        Assert.Equal(System.Diagnostics.ActivityKind.Producer, span.Kind);
+        Assert.Equal("defer", span.GetTagItem("messaging.operation.name"));
+        Assert.Equal(Periodic.TickEverySecond.Name, span.GetTagItem("procrastinate.task.name"));
+        Assert.Equal(job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), span.GetTagItem("messaging.message.id"));
+    }
+
+    [Fact]
     public async Task EveryTraceContextQuery_PreparesOnTheServer()
     {
         await using var connection = await Store.DataSource.OpenConnectionAsync();
-        Assert.Equal(2, SqlQueries.TraceContextStatements.Count);
+        Assert.Equal(3, SqlQueries.TraceContextStatements.Count);
         foreach (var (name, sql) in SqlQueries.TraceContextStatements)
         {
             await using var prepare = new NpgsqlCommand($"PREPARE check_{name} AS {sql}", connection);

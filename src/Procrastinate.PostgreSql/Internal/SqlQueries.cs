@@ -188,6 +188,8 @@ internal static class SqlQueries
 
     public static string SelectTraceContexts => TraceContext.Value["select_trace_contexts"];
 
+    public static string InsertTraceContext => TraceContext.Value["insert_trace_context"];
+
     public static string JobErrorsPresent => JobErrors.Value["job_errors_present"];
 
     public static string InsertJobErrors => JobErrors.Value["insert_job_errors"];

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Procrastinate.Diagnostics;
 using Procrastinate.Storage;
 
 namespace Procrastinate;
@@ -187,15 +188,26 @@ internal sealed partial class PeriodicDeferrer
         var task = schedule.Task;
         try
         {
-            var job = _app.CreateJob(task, schedule.ArgsAt(timestamp));
-            var id = await _app.Store.DeferPeriodicJobAsync(job, schedule.PeriodicId, timestamp, cancellationToken).ConfigureAwait(false);
-            if (id is { } jobId)
+            // A defer span as for any defer (a trace of its own: the deferrer runs outside any caller's), whose context
+            // the job carries to its run.
+            using var scope = ProcrastinateInstrumentation.StartDefer([_app.CreateJob(task, schedule.ArgsAt(timestamp))]);
+            try
             {
-                Log.TickDeferred(_logger, task.Name, schedule.PeriodicId, timestamp, jobId);
+                var id = await _app.Store.DeferPeriodicJobAsync(scope.Jobs[0], schedule.PeriodicId, timestamp, cancellationToken).ConfigureAwait(false);
+                if (id is { } jobId)
+                {
+                    scope.Succeeded([jobId]);
+                    Log.TickDeferred(_logger, task.Name, schedule.PeriodicId, timestamp, jobId);
+                }
+                else
+                {
+                    Log.TickAlreadyDeferred(_logger, task.Name, schedule.PeriodicId, timestamp);
+                }
             }
-            else
+            catch (Exception exception)
             {
-                Log.TickAlreadyDeferred(_logger, task.Name, schedule.PeriodicId, timestamp);
+                scope.Failed(exception);
+                throw;
             }
 
             return true;

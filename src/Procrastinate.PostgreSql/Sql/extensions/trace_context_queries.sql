@@ -28,5 +28,10 @@ traced AS (
 )
 SELECT id FROM inserted;
 
+-- name: insert_trace_context --
+-- A periodic job's trace context ($1 the id procrastinate_defer_periodic_job_v2 returned, $2 traceparent, $3
+-- tracestate), in the transaction that deferred the job: the job and its context become visible together.
+INSERT INTO procrastinate_dotnet_trace_contexts (job_id, traceparent, tracestate) VALUES ($1, $2, $3);
+
 -- name: select_trace_contexts --
 SELECT job_id, traceparent, tracestate FROM procrastinate_dotnet_trace_contexts WHERE job_id = ANY ($1::bigint[]);
