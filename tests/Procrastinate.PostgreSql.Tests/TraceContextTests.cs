@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
 using Npgsql;
 using Procrastinate.PostgreSql.Internal;
 using Procrastinate.PostgreSql.Tests.Infrastructure;
@@ -78,31 +81,44 @@ public sealed class TraceContextTests : PostgresTest
     [Fact]
     public async Task APeriodicTick_IsDeferredInADeferSpan_WhoseContextItsJobCarries()
     {
-        var stopped = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name == Diagnostics.ProcrastinateInstrumentation.Name,
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
-                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = ListenToProcrastinate(stopped);
         await using var store = new PostgreSqlJobStore(new PostgreSqlJobStoreOptions { ConnectionString = Database.ConnectionString, StoreTraceContext = true });
-        var app = new ProcrastinateApp(store, new ProcrastinateAppOptions { Tasks = new TaskRegistry([Periodic.TickEverySecond.Definition]) });
-        var deferrer = new PeriodicDeferrer(app, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var tick = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds();
 
-        Assert.True(await deferrer.DeferDueTicksAsync(DateTimeOffset.FromUnixTimeSeconds(tick).AddSeconds(0.5), CancellationToken.None));
+        Assert.True(await Deferrer(App(store)).DeferDueTicksAsync(DateTimeOffset.FromUnixTimeSeconds(tick).AddSeconds(0.5), CancellationToken.None));
 
         var job = Assert.Single(await store.FetchJobsAsync(new FetchJobsParams(await store.RegisterWorkerAsync(), null, 10)));
         Assert.NotNull(job.TraceParent);
 
         // Other test classes run periodic deferrers at the same time: the span is the one whose id the job carries.
         var span = Assert.Single(stopped, activity => activity.Id == job.TraceParent);
-        Assert.Equal(System.Diagnostics.ActivityKind.Producer, span.Kind);
+        Assert.Equal(ActivityKind.Producer, span.Kind);
         Assert.Equal("defer", span.GetTagItem("messaging.operation.name"));
         Assert.Equal(Periodic.TickEverySecond.Name, span.GetTagItem("procrastinate.task.name"));
-        Assert.Equal(job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), span.GetTagItem("messaging.message.id"));
+        Assert.Equal(job.Id.ToString(CultureInfo.InvariantCulture), span.GetTagItem("messaging.message.id"));
+        Assert.Null(span.GetTagItem("procrastinate.periodic.already_deferred"));
+    }
+
+    [Fact]
+    public async Task APeriodicTickAnotherWorkerDeferred_LeavesASpanTaggedAlreadyDeferred_AndNoJob()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = ListenToProcrastinate(stopped);
+        var tick = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds();
+        var args = $$"""{"timestamp": {{tick}}}""";
+        var app = App(Store);
+        Assert.NotNull(await Store.DeferPeriodicJobAsync(app.CreateJob(Periodic.TickEverySecond.Definition, args), "", tick));
+
+        // The test's own parent span marks the deferrer's span apart from those of tests running at the same time.
+        var parent = new Activity("test").Start();
+        Assert.True(await Deferrer(app).DeferDueTicksAsync(DateTimeOffset.FromUnixTimeSeconds(tick).AddSeconds(0.5), CancellationToken.None));
+        parent.Stop();
+
+        var span = Assert.Single(stopped, activity => activity.TraceId == parent.TraceId);
+        Assert.Equal(true, span.GetTagItem("procrastinate.periodic.already_deferred"));
+        Assert.Null(span.GetTagItem("messaging.message.id"));
+        Assert.Equal(1, await Database.CountJobsAsync());
     }
 
     [Fact]
@@ -126,4 +142,21 @@ public sealed class TraceContextTests : PostgresTest
 
         Assert.True(result.IsValid, string.Join("; ", result.Differences));
     }
+
+    private static ActivityListener ListenToProcrastinate(ConcurrentQueue<Activity> stopped)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Diagnostics.ProcrastinateInstrumentation.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
+    private static ProcrastinateApp App(PostgreSqlJobStore store) =>
+        new(store, new ProcrastinateAppOptions { Tasks = new TaskRegistry([Periodic.TickEverySecond.Definition]) });
+
+    private static PeriodicDeferrer Deferrer(ProcrastinateApp app) => new(app, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 }

@@ -65,6 +65,7 @@ public static class ProcrastinateInstrumentation
 
     private const string TaskNameTag = "procrastinate.task.name";
     private const string OutcomeTag = "procrastinate.job.outcome";
+    private const string AlreadyDeferredTag = "procrastinate.periodic.already_deferred";
 
     private static readonly string? Version =
         typeof(ProcrastinateInstrumentation).Assembly.GetName().Version?.ToString(3);
@@ -236,6 +237,12 @@ public static class ProcrastinateInstrumentation
                 _activity?.SetTag("messaging.message.id", ids[0].ToString(CultureInfo.InvariantCulture));
             }
         }
+
+        /// <summary>
+        /// Tags the span of a periodic tick that another worker had already deferred: the store inserted nothing, and
+        /// nothing is counted.
+        /// </summary>
+        public void AlreadyDeferred() => _activity?.SetTag(AlreadyDeferredTag, true);
 
         /// <summary>Marks the span as failed.</summary>
         public void Failed(Exception error)

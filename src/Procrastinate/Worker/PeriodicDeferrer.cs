@@ -201,6 +201,7 @@ internal sealed partial class PeriodicDeferrer
                 }
                 else
                 {
+                    scope.AlreadyDeferred();
                     Log.TickAlreadyDeferred(_logger, task.Name, schedule.PeriodicId, timestamp);
                 }
             }
